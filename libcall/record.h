@@ -1,0 +1,97 @@
+// The per-thread libcall record (the "M" of ../shared/docs/libcall-contract.md).
+// Writers are the wrappers in libcall/ (scope.h); the one reader is the
+// profiler's SIGPROF handler on the same thread (profiler/signal_handler.cc).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <type_traits>
+
+#include "libcall/libcall_id.h"
+
+namespace lcprof::libcall {
+
+// Invariants (all readers and writers run on the owning thread; a reader only
+// ever runs as a signal handler interrupting a writer, never concurrently):
+//  - sp != 0 means "a record is in force" and that g, pc, fp and fn belong to
+//    the same call as sp: they are written first, sp last, behind a signal fence.
+//  - Only the call that set sp clears it (writer rule 3).
+//  - `writing` is non-zero while a writer is between its "sp == 0" check and its
+//    store of sp. A wrapper running in a signal handler that interrupted that
+//    window records nothing, so it can never overwrite g/pc/fp under the outer
+//    writer's sp (no torn record). A handler that interrupts before `writing` is
+//    set runs to completion (record and clear) before the outer writer resumes,
+//    so the outer writer's later stores win cleanly.
+//
+// The fields are plain integers, not std::atomic, so that the record is
+// trivially constructible: a thread_local with a constructor would get a
+// lazy-initialisation guard reached through __tls_get_addr. sp and writing are
+// accessed only through std::atomic_ref.
+struct Record {
+  uintptr_t g;
+  uintptr_t pc;
+  uintptr_t fp;
+  LibcallId fn;
+  uint32_t writing;
+  uintptr_t sp;
+};
+static_assert(std::is_trivially_default_constructible_v<Record>);
+
+inline std::atomic_ref<uintptr_t> SpOf(Record& r) { return std::atomic_ref<uintptr_t>(r.sp); }
+inline std::atomic_ref<uint32_t> WritingOf(Record& r) {
+  return std::atomic_ref<uint32_t>(r.writing);
+}
+
+// The calling thread's record. Initial-exec TLS: reachable from a signal
+// handler without calling __tls_get_addr (which may allocate).
+Record& ThisThreadRecord();
+
+// The G the calling thread currently runs (0 = the OS thread itself).
+uintptr_t CurrentG();
+
+// Writer side. Returns true when this call recorded (and so must clear).
+// May run in any context, including signal handlers; async-signal-safe.
+inline bool Enter(Record& r, LibcallId fn, uintptr_t pc, uintptr_t sp, uintptr_t fp) {
+  if (SpOf(r).load(std::memory_order_relaxed) != 0 ||
+      WritingOf(r).load(std::memory_order_relaxed) != 0) {
+    return false;  // nested: the outer record stays in force (writer rule 1)
+  }
+  WritingOf(r).store(1, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  r.g = CurrentG();
+  r.pc = pc;
+  r.fp = fp;
+  r.fn = fn;
+  std::atomic_signal_fence(std::memory_order_release);
+  SpOf(r).store(sp, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  WritingOf(r).store(0, std::memory_order_relaxed);
+  return true;
+}
+
+inline void Leave(Record& r, bool recorded) {
+  if (recorded) {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    SpOf(r).store(0, std::memory_order_relaxed);
+  }
+}
+
+// Reader side: a consistent copy of the record, or sp == 0 when none is in force.
+struct RecordSnapshot {
+  uintptr_t g = 0, pc = 0, sp = 0, fp = 0;
+  LibcallId fn = LibcallId::kNone;
+};
+
+inline RecordSnapshot Read(Record& r) {
+  RecordSnapshot s;
+  s.sp = SpOf(r).load(std::memory_order_relaxed);
+  if (s.sp == 0) return s;
+  std::atomic_signal_fence(std::memory_order_acquire);
+  s.g = r.g;
+  s.pc = r.pc;
+  s.fp = r.fp;
+  s.fn = r.fn;
+  return s;
+}
+
+}  // namespace lcprof::libcall

@@ -1,0 +1,286 @@
+// Building and writing the pprof profile; see pprof_writer.h.
+#include "profiler/pprof_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cxxabi.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstdio>
+#include <cstring>
+#include <google/protobuf/io/gzip_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <map>
+#include <unordered_map>
+
+#include "libcall/libcall_id.h"
+
+namespace lcprof {
+namespace {
+
+namespace pb = perftools::profiles;
+
+const char* PseudoFrameName(uintptr_t f) {
+  switch (f) {
+    case kFrameTruncated:
+      return "[truncated: depth limit]";
+    case kFrameNoStackBounds:
+      return "[unknown: thread stack bounds unknown]";
+    case kFrameForeignStack:
+      return "[unknown: sp outside thread stack]";
+    case kFrameLost:
+      return "[lost: sample buffer full]";
+    default:
+      return "[unknown]";
+  }
+}
+
+std::string Demangle(const std::string& symbol) {
+  if (symbol.rfind("_Z", 0) != 0) return symbol;
+  int status = 0;
+  char* plain = abi::__cxa_demangle(symbol.c_str(), nullptr, nullptr, &status);
+  if (status != 0 || plain == nullptr) return symbol;
+  std::string out(plain);
+  free(plain);
+  return out;
+}
+
+std::string Basename(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Interns strings, functions and locations while the profile is assembled.
+class ProfileBuilder {
+ public:
+  ProfileBuilder(pb::Profile& p, Symbolizer& sym, const std::string& main_executable)
+      : p_(p), sym_(sym) {
+    Str("");
+    AddMappings(main_executable);
+  }
+
+  int64_t Str(const std::string& s) {
+    auto [it, inserted] = strings_.try_emplace(s, static_cast<int64_t>(strings_.size()));
+    if (inserted) p_.add_string_table(s);
+    return it->second;
+  }
+
+  // A function by its symbol name; pprof shows `name` (demangled for C++)
+  // and keeps the linker's `system_name`.
+  uint64_t Function(const std::string& symbol) {
+    auto [it, inserted] = functions_.try_emplace(symbol, functions_.size() + 1);
+    if (inserted) {
+      pb::Function* f = p_.add_function();
+      f->set_id(it->second);
+      f->set_name(Str(Demangle(symbol)));
+      f->set_system_name(Str(symbol));
+    }
+    return it->second;
+  }
+
+  // A location for a code address. `exact` is true for the interrupted pc;
+  // return addresses are moved back by one byte into the call instruction so
+  // that they name the caller's call site, not the next instruction.
+  uint64_t CodeLocation(uintptr_t frame, bool exact) {
+    uintptr_t address = exact ? frame : frame - 1;
+    auto it = code_locations_.find(address);
+    if (it != code_locations_.end()) return it->second;
+    ResolvedAddress r = sym_.Resolve(address);
+    std::string name = r.function;
+    uint64_t mapping_id = 0;
+    if (r.mapping_index >= 0) {
+      mapping_id = mapping_ids_[static_cast<size_t>(r.mapping_index)];
+      if (name.empty()) {
+        char off[32];
+        snprintf(off, sizeof off, "+0x%llx", static_cast<unsigned long long>(r.module_offset));
+        name = Basename(sym_.mappings()[static_cast<size_t>(r.mapping_index)].path) + off;
+      }
+    } else {
+      char buf[48];
+      snprintf(buf, sizeof buf, "[unmapped 0x%llx]", static_cast<unsigned long long>(address));
+      name = buf;
+    }
+    uint64_t id = NewLocation(mapping_id, address, name);
+    code_locations_.emplace(address, id);
+    location_names_.emplace(id, name);
+    return id;
+  }
+
+  // A location standing for a name without an address: pseudo-frames and the
+  // wrapped call a libcall sample was taken in.
+  uint64_t NamedLocation(const std::string& name) {
+    auto it = named_locations_.find(name);
+    if (it != named_locations_.end()) return it->second;
+    uint64_t id = NewLocation(0, 0, name);
+    named_locations_.emplace(name, id);
+    location_names_.emplace(id, name);
+    return id;
+  }
+
+  const std::string& LocationName(uint64_t id) const { return location_names_.at(id); }
+
+ private:
+  void AddMappings(const std::string& main_executable) {
+    const auto& maps = sym_.mappings();
+    mapping_ids_.assign(maps.size(), 0);
+    // pprof names the profile after the first mapping: put the program first.
+    std::vector<size_t> order;
+    for (size_t i = 0; i < maps.size(); ++i) {
+      if (maps[i].path == main_executable) order.push_back(i);
+    }
+    for (size_t i = 0; i < maps.size(); ++i) {
+      if (maps[i].path != main_executable) order.push_back(i);
+    }
+    uint64_t next_id = 1;
+    for (size_t i : order) {
+      const MemoryMapping& m = maps[i];
+      pb::Mapping* pm = p_.add_mapping();
+      mapping_ids_[i] = next_id;
+      pm->set_id(next_id++);
+      pm->set_memory_start(m.start);
+      pm->set_memory_limit(m.end);
+      pm->set_file_offset(m.file_offset);
+      pm->set_filename(Str(m.path));
+      pm->set_build_id(Str(sym_.BuildId(static_cast<int>(i))));
+      // Names are already resolved here; tell pprof not to re-symbolize.
+      pm->set_has_functions(true);
+    }
+  }
+
+  uint64_t NewLocation(uint64_t mapping_id, uintptr_t address, const std::string& name) {
+    pb::Location* l = p_.add_location();
+    uint64_t id = static_cast<uint64_t>(p_.location_size());
+    l->set_id(id);
+    l->set_mapping_id(mapping_id);
+    l->set_address(address);
+    l->add_line()->set_function_id(Function(name));
+    return id;
+  }
+
+  pb::Profile& p_;
+  Symbolizer& sym_;
+  std::unordered_map<std::string, int64_t> strings_;
+  std::unordered_map<std::string, uint64_t> functions_;
+  std::unordered_map<uintptr_t, uint64_t> code_locations_;
+  std::unordered_map<std::string, uint64_t> named_locations_;
+  std::unordered_map<uint64_t, std::string> location_names_;
+  std::vector<uint64_t> mapping_ids_;
+};
+
+void AddSample(ProfileBuilder& b, pb::Profile& p, const StackKey& key, const StackCounts& c) {
+  pb::Sample* s = p.add_sample();
+  for (size_t i = 0; i < key.frames.size(); ++i) {
+    uintptr_t f = key.frames[i];
+    if (IsPseudoFrame(f)) {
+      s->add_location_id(b.NamedLocation(PseudoFrameName(f)));
+      continue;
+    }
+    uint64_t loc = b.CodeLocation(f, i == 0);
+    s->add_location_id(loc);
+    // A sample under a libcall record names the wrapped call right above the
+    // leaf even when the pc sits in an unnamed helper inside it (contract
+    // reader rule 2), without naming it twice.
+    if (i == 0 && key.libcall_fn != 0) {
+      std::string fn = libcall::LibcallName(static_cast<libcall::LibcallId>(key.libcall_fn));
+      if (!fn.empty() && b.LocationName(loc) != fn) s->add_location_id(b.NamedLocation(fn));
+    }
+  }
+  s->add_value(static_cast<int64_t>(c.samples));
+  s->add_value(static_cast<int64_t>(c.cpu_nanos));
+  if (key.tid != 0) {
+    pb::Label* l = s->add_label();
+    l->set_key(b.Str("thread_id"));
+    l->set_num(key.tid);
+  }
+}
+
+std::string TempPathFor(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  return dir + "." + base + ".lcprof-tmp." + std::to_string(getpid());
+}
+
+}  // namespace
+
+pb::Profile BuildProfile(const StackTable& table, const ProfileMeta& meta,
+                         Symbolizer& symbolizer) {
+  pb::Profile p;
+  ProfileBuilder b(p, symbolizer, meta.main_executable);
+  auto* samples = p.add_sample_type();
+  samples->set_type(b.Str("samples"));
+  samples->set_unit(b.Str("count"));
+  auto* cpu = p.add_sample_type();
+  cpu->set_type(b.Str("cpu"));
+  cpu->set_unit(b.Str("nanoseconds"));
+  p.mutable_period_type()->set_type(b.Str("cpu"));
+  p.mutable_period_type()->set_unit(b.Str("nanoseconds"));
+  p.set_period(meta.period_nanos);
+  p.set_time_nanos(meta.start_time_nanos);
+  p.set_duration_nanos(meta.duration_nanos);
+  p.set_default_sample_type(b.Str("cpu"));
+
+  // Deterministic output: samples sorted by stack.
+  std::map<std::vector<uintptr_t>, std::vector<std::pair<const StackKey*, const StackCounts*>>>
+      ordered;
+  for (const auto& [key, counts] : table.entries()) ordered[key.frames].push_back({&key, &counts});
+  for (const auto& [frames, group] : ordered) {
+    for (const auto& [key, counts] : group) AddSample(b, p, *key, *counts);
+  }
+  if (meta.lost_samples != 0) {
+    StackKey lost;
+    lost.frames = {kFrameLost};
+    StackCounts c{meta.lost_samples, meta.lost_samples * static_cast<uint64_t>(meta.period_nanos)};
+    AddSample(b, p, lost, c);
+  }
+  for (const std::string& comment : meta.comments) p.add_comment(b.Str(comment));
+  return p;
+}
+
+bool WriteProfileFile(const pb::Profile& profile, const std::string& path, std::string* error) {
+  const std::string tmp = TempPathFor(path);
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    *error = "cannot create '" + tmp + "': " + strerror(errno);
+    return false;
+  }
+  bool ok;
+  {
+    google::protobuf::io::FileOutputStream file(fd);
+    {
+      google::protobuf::io::GzipOutputStream::Options options;
+      options.format = google::protobuf::io::GzipOutputStream::GZIP;
+      google::protobuf::io::GzipOutputStream gzip(&file, options);
+      ok = profile.SerializeToZeroCopyStream(&gzip) && gzip.Close();
+    }
+    ok = file.Close() && ok;
+    if (!ok && file.GetErrno() != 0) {
+      *error = "cannot write '" + tmp + "': " + strerror(file.GetErrno());
+    }
+  }
+  if (ok && rename(tmp.c_str(), path.c_str()) != 0) {
+    *error = "cannot rename '" + tmp + "' to '" + path + "': " + strerror(errno);
+    ok = false;
+  }
+  if (!ok) {
+    if (error->empty()) *error = "cannot write '" + tmp + "'";
+    unlink(tmp.c_str());
+  }
+  return ok;
+}
+
+bool CheckOutputWritable(const std::string& path, std::string* error) {
+  const std::string tmp = TempPathFor(path);
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    *error = strerror(errno);
+    return false;
+  }
+  close(fd);
+  unlink(tmp.c_str());
+  return true;
+}
+
+}  // namespace lcprof

@@ -1,0 +1,37 @@
+// The last stage: turns the collector's StackTable into a pprof Profile
+// (proto/profile.proto), names every address through the Symbolizer, and
+// writes it gzipped to a temporary file beside the target, then renames it,
+// so no reader ever sees half a profile. Control path only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "profiler/stack_table.h"
+#include "profiler/symbolizer.h"
+#include "proto/profile.pb.h"
+
+namespace lcprof {
+
+struct ProfileMeta {
+  int64_t start_time_nanos = 0;  // wall clock when profiling started
+  int64_t duration_nanos = 0;
+  int64_t period_nanos = 0;      // CPU time between two samples as programmed
+  uint64_t lost_samples = 0;     // samples the buffer had no room for
+  std::vector<std::string> comments;
+  std::string main_executable;   // path of the main program, listed first
+};
+
+perftools::profiles::Profile BuildProfile(const StackTable& table, const ProfileMeta& meta,
+                                          Symbolizer& symbolizer);
+
+// Writes `profile` gzipped to `path` atomically (temp file + rename).
+bool WriteProfileFile(const perftools::profiles::Profile& profile, const std::string& path,
+                      std::string* error);
+
+// Checks at start that a file can be created beside `path` (the temp file the
+// writer will use), so a bad path is reported before the program runs.
+bool CheckOutputWritable(const std::string& path, std::string* error);
+
+}  // namespace lcprof

@@ -1,0 +1,37 @@
+// One sample as the signal handler produces it and the collector consumes it.
+// Fixed size, so the handler can fill it in place inside the sample buffer.
+#pragma once
+
+#include <cstdint>
+
+namespace lcprof {
+
+// Largest number of frames a sample holds, the walk's depth limit included.
+inline constexpr int kMaxFrames = 128;
+
+// Pseudo-frames: values no code address can take (the first page is never
+// mapped), so they share the frame array with real addresses. Each says why a
+// walk ended early; the pprof writer gives them readable names.
+enum PseudoFrame : uintptr_t {
+  kFrameTruncated = 1,     // the walk reached kMaxFrames
+  kFrameNoStackBounds = 2, // the thread's stack bounds are unknown: no walk
+  kFrameForeignStack = 3,  // the interrupted sp is outside the thread's stack
+  kFrameLost = 4,          // stands for samples the buffer had no room for
+  kPseudoFrameLimit = 4096,
+};
+
+inline bool IsPseudoFrame(uintptr_t f) { return f < kPseudoFrameLimit; }
+
+struct Sample {
+  uint32_t depth;       // frames used
+  uint32_t libcall_fn;  // libcall::LibcallId in force, 0 when none
+  int32_t tid;          // kernel thread id
+  uint32_t reserved;
+  uint64_t cpu_nanos;   // CPU time this sample stands for
+  uint64_t g;           // the G of the libcall record, 0 = the thread
+  // frames[0] is the exact interrupted pc; frames[1..] are return addresses
+  // (or pseudo-frames), callers towards the root.
+  uintptr_t frames[kMaxFrames];
+};
+
+}  // namespace lcprof

@@ -1,0 +1,31 @@
+// A profiling session: wires timer -> signal handler -> sample buffer ->
+// collector at start, and collector -> symbolizer -> pprof writer at stop.
+// The C API (c_api.cc) and the LD_PRELOAD start-up (preload_init.cc) are its
+// two callers. Control path only; calls are serialised by one mutex.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "profiler/options.h"
+
+namespace lcprof {
+
+struct StopReport {
+  std::string path;  // the file written
+  uint64_t samples = 0;
+  uint64_t lost_samples = 0;
+};
+
+// Starts sampling every thread of the process. Fails (with a one-line reason
+// in *error, nothing started) when a session is running or the output file
+// cannot be created.
+bool StartProfiling(const Options& options, std::string* error);
+
+// Stops sampling and writes the profile. Fails when no session is running or
+// the file cannot be written.
+bool StopProfiling(StopReport* report, std::string* error);
+
+bool ProfilingRunning();
+
+}  // namespace lcprof

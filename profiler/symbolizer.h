@@ -1,0 +1,63 @@
+// Maps runtime code addresses of this process to (mapping, function name,
+// file offset). Runs on the collector path at profile-write time, never in a
+// signal handler. Upstream: proc_maps.h, elf_symbols.h; downstream: the writer.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "profiler/elf_symbols.h"
+#include "profiler/proc_maps.h"
+
+namespace lcprof {
+
+struct ResolvedAddress {
+  int mapping_index = -1;      // index into mappings(), or -1 if in no executable mapping
+  std::string function;        // symbol name, or "" when the address is inside no symbol
+  uint64_t module_offset = 0;  // address - mapping.start + mapping.file_offset (the file offset)
+};
+
+// Not thread-safe: Resolve() and BuildId() fill caches lazily.
+class Symbolizer {
+ public:
+  // Keeps the executable mappings of `all_mappings`. Symbols are loaded on
+  // first use and cached per path: from the file for file-backed mappings
+  // (through /proc/self/map_files for deleted ones), from memory at
+  // getauxval(AT_SYSINFO_EHDR) for "[vdso]". Pseudo mappings such as
+  // "[vsyscall]" and anonymous code (JITs) resolve to a mapping without names.
+  explicit Symbolizer(std::vector<MemoryMapping> all_mappings,
+                      std::string debug_root = "/usr/lib/debug");
+
+  Symbolizer(const Symbolizer&) = delete;
+  Symbolizer& operator=(const Symbolizer&) = delete;
+
+  // Executable mappings only, sorted by start.
+  const std::vector<MemoryMapping>& mappings() const { return mappings_; }
+
+  // Runtime address -> mapping, name, file offset.
+  ResolvedAddress Resolve(uintptr_t address);
+
+  // The GNU build ID of the mapping's module, "" if unknown or out of range.
+  std::string BuildId(int mapping_index);
+
+ private:
+  // The module backing mappings_[index], loading it on first use; nullptr if
+  // it has no readable ELF image.
+  const ElfSymbols* Module(size_t index);
+
+  std::vector<MemoryMapping> mappings_;
+  std::string debug_root_;
+  // Parallel to mappings_: whether Module() ran, and its answer.
+  std::vector<bool> module_loaded_;
+  std::vector<const ElfSymbols*> modules_;
+  // Per path (the vDSO under "[vdso]"); nullptr records a failed load so it is
+  // not retried. unique_ptr keeps the pointers in modules_ stable.
+  std::map<std::string, std::unique_ptr<ElfSymbols>> cache_;
+  // Where the vDSO image starts in memory; its file offset 0 is mapped there.
+  uintptr_t vdso_base_ = 0;
+};
+
+}  // namespace lcprof

@@ -1,0 +1,32 @@
+// Frame-pointer walking; see unwind_fp.h for the bounds rules.
+#include "profiler/unwind_fp.h"
+
+#include "profiler/sample.h"
+
+namespace lcprof {
+
+FpWalkResult WalkFramePointers(uintptr_t fp, uintptr_t floor, StackBounds stack, uintptr_t* out,
+                               int max) {
+  FpWalkResult r;
+  if (stack.hi == 0 || floor < stack.lo) return r;
+  constexpr uintptr_t kFrameRecord = 2 * sizeof(uintptr_t);  // saved fp, return address
+  for (;;) {
+    if (fp < floor || fp > stack.hi - kFrameRecord || (fp & (sizeof(uintptr_t) - 1)) != 0) {
+      return r;
+    }
+    const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
+    uintptr_t next_fp = frame[0];
+    uintptr_t ret = frame[1];
+    if (IsPseudoFrame(ret)) return r;
+    if (r.count == max) {
+      r.truncated = true;  // a real frame is left over
+      return r;
+    }
+    out[r.count++] = ret;
+    if (next_fp <= fp) return r;
+    floor = fp + kFrameRecord;
+    fp = next_fp;
+  }
+}
+
+}  // namespace lcprof

@@ -1,0 +1,25 @@
+// The frame-pointer unwinder: follows the saved-rbp chain from a starting frame
+// pointer. Called by the signal handler (signal_handler.cc) for both kinds of
+// start: the interrupted context and the libcall record.
+#pragma once
+
+#include <cstdint>
+
+#include "profiler/thread_stack.h"
+
+namespace lcprof {
+
+struct FpWalkResult {
+  int count = 0;           // return addresses written
+  bool truncated = false;  // stopped because `max` was reached
+};
+
+// Writes the return addresses of the frames above `fp` into out[0..max).
+// Reads only words inside [floor, stack.hi): `floor` is the lowest address the
+// walk may touch (the stack pointer it starts from), so every read lies in the
+// live part of the thread's stack. Frames must be 8-aligned and strictly
+// increasing; the first frame that breaks a rule ends the walk. Signal-safe.
+FpWalkResult WalkFramePointers(uintptr_t fp, uintptr_t floor, StackBounds stack, uintptr_t* out,
+                               int max);
+
+}  // namespace lcprof

@@ -1,0 +1,70 @@
+// `lcprof record`: the command runs with the profiler, its exit status and
+// output pass through, one summary line is printed, bad arguments are refused
+// with one line naming them.
+#include <gtest/gtest.h>
+
+#include "tests/e2e/e2e_util.h"
+
+namespace lcprof::e2e {
+namespace {
+
+TEST(CliTest, RecordsPassesStatusThroughAndSummarises) {
+  TempDir dir;
+  std::string out = dir.File("cli.pb.gz");
+  RunResult r = RunProgram({LCPROF_CLI_PATH, "record", "-o", out, "-F", "200", "--", WORKLOAD_PATH,
+                     "burn", "0.5", "9"});
+  EXPECT_EQ(r.exit_code, 9);
+  EXPECT_EQ(r.out.rfind("workload: done burn", 0), 0u) << r.out;
+  // stderr: the program's own line, then exactly one summary line.
+  ASSERT_EQ(r.err.rfind("workload: starting burn\n", 0), 0u) << r.err;
+  std::string summary = r.err.substr(std::string("workload: starting burn\n").size());
+  EXPECT_EQ(std::count(summary.begin(), summary.end(), '\n'), 1) << summary;
+  EXPECT_EQ(summary.rfind("lcprof: ", 0), 0u) << summary;
+  EXPECT_NE(summary.find(" samples, 0 lost"), std::string::npos) << summary;
+  EXPECT_NE(summary.find(out), std::string::npos) << summary;
+  EXPECT_NE(summary.find("go tool pprof"), std::string::npos) << summary;
+  auto traces = ReadTraces(out);
+  long long n = std::atoll(summary.substr(8).c_str());
+  EXPECT_EQ(n, TotalCount(traces));
+  EXPECT_GE(CountWithChain(traces, {"burn_hot", "burn_caller", "main"}), n * 9 / 10);
+}
+
+TEST(CliTest, CommandKilledBySignalIsReportedTheSameWay) {
+  TempDir dir;
+  RunResult r = RunProgram({LCPROF_CLI_PATH, "record", "-o", dir.File("k.pb.gz"), "--", "sh", "-c",
+                     "kill -TERM $$"});
+  EXPECT_EQ(r.exit_code, 128 + SIGTERM);
+}
+
+TEST(CliTest, UnknownOptionIsRefusedAndNothingRuns) {
+  TempDir dir;
+  RunResult r = RunProgram({LCPROF_CLI_PATH, "record", "-x", "--", "touch", dir.File("ran")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("'-x'"), std::string::npos) << r.err;
+  EXPECT_FALSE(FileExists(dir.File("ran")));
+}
+
+TEST(CliTest, MissingCommandAndBadRateAreRefused) {
+  RunResult r = RunProgram({LCPROF_CLI_PATH, "record", "--"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("no command"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  r = RunProgram({LCPROF_CLI_PATH, "record", "-F", "0", "--", "true"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("-F '0'"), std::string::npos) << r.err;
+  r = RunProgram({LCPROF_CLI_PATH, "frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("'frobnicate'"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, CommandThatCannotRunGives127) {
+  TempDir dir;
+  RunResult r = RunProgram({LCPROF_CLI_PATH, "record", "-o", dir.File("n.pb.gz"), "--",
+                     "/nonexistent/program"});
+  EXPECT_EQ(r.exit_code, 127);
+  EXPECT_NE(r.err.find("/nonexistent/program"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace lcprof::e2e

@@ -1,0 +1,157 @@
+// LD_PRELOAD=liblcprof.so LCPROF_OUT=... on unmodified programs: named
+// functions and exact caller chains, callers of read()/write() kept by the
+// libcall record, output and exit status unchanged, bad input reported in
+// one line while the program runs on, and one file per process.
+#include <gtest/gtest.h>
+
+#include "tests/e2e/e2e_util.h"
+
+namespace lcprof::e2e {
+namespace {
+
+RunResult RunWorkload(const std::vector<std::string>& args,
+                      std::map<std::string, std::string> env) {
+  std::vector<std::string> argv = {WORKLOAD_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  if (!env.count("LD_PRELOAD")) env["LD_PRELOAD"] = LCPROF_LIB_PATH;
+  return RunProgram(argv, env);
+}
+
+TEST(PreloadTest, ProfilesUserCodeWithExactCallerChain) {
+  TempDir dir;
+  RunResult r = RunWorkload({"burn", "1"}, {{"LCPROF_OUT", dir.File("p.pb.gz")}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto traces = ReadTraces(dir.File("p.pb.gz"));
+  long long total = TotalCount(traces);
+  // 1 s of CPU at 100 Hz: about 100 samples.
+  EXPECT_GE(total, 70);
+  EXPECT_LE(total, 130);
+  long long chain = CountWithChain(traces, {"burn_hot", "burn_caller", "main"});
+  EXPECT_GE(chain, total * 9 / 10) << PprofTop(dir.File("p.pb.gz"));
+}
+
+TEST(PreloadTest, CallersOfReadAndWriteAreKeptInsideLibc) {
+  TempDir dir;
+  RunResult r = RunWorkload({"rw", "2"}, {{"LCPROF_OUT", dir.File("rw.pb.gz")},
+                                          {"LCPROF_HZ", "1000"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto traces = ReadTraces(dir.File("rw.pb.gz"));
+  long long in_read = 0, in_read_from_caller = 0, in_write = 0, in_write_from_caller = 0;
+  for (const Trace& t : traces) {
+    if (t.frames.front() == "read") {
+      in_read += t.count;
+      if (t.frames.size() > 2 && t.frames[1] == "reader_hot" && t.frames[2] == "main") {
+        in_read_from_caller += t.count;
+      }
+    }
+    if (t.frames.front() == "write") {
+      in_write += t.count;
+      if (t.frames.size() > 2 && t.frames[1] == "writer_hot" && t.frames[2] == "main") {
+        in_write_from_caller += t.count;
+      }
+    }
+  }
+  std::string top = PprofTop(dir.File("rw.pb.gz"));
+  // Most of the workload's CPU is inside the two calls.
+  EXPECT_GE(in_read + in_write, TotalCount(traces) / 2) << top;
+  ASSERT_GE(in_read, 50) << top;
+  ASSERT_GE(in_write, 50) << top;
+  EXPECT_GE(in_read_from_caller * 100, in_read * 95) << top;
+  EXPECT_GE(in_write_from_caller * 100, in_write * 95) << top;
+}
+
+TEST(PreloadTest, OutputAndExitStatusAreUnchanged) {
+  RunResult plain = RunProgram({WORKLOAD_PATH, "burn", "0.2", "7"});
+  TempDir dir;
+  RunResult profiled = RunWorkload({"burn", "0.2", "7"}, {{"LCPROF_OUT", dir.File("x.pb.gz")}});
+  EXPECT_EQ(plain.exit_code, 7);
+  EXPECT_EQ(profiled.exit_code, 7);
+  // The pid differs between runs; everything else must match.
+  auto strip_pid = [](std::string s) { return s.substr(0, s.find(" pid ")); };
+  EXPECT_EQ(strip_pid(profiled.out), strip_pid(plain.out));
+  EXPECT_EQ(profiled.err, plain.err);
+  EXPECT_TRUE(FileExists(dir.File("x.pb.gz")));
+}
+
+TEST(PreloadTest, WithoutOutputVariableNothingChanges) {
+  TempDir dir;
+  RunResult r = RunProgram({"sh", "-c", "cd '" + dir.path() + "' && exec " WORKLOAD_PATH " burn 0.1 3"},
+                    {{"LD_PRELOAD", LCPROF_LIB_PATH}, {"LCPROF_OUT", ""}});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err, "workload: starting burn\n");
+  EXPECT_TRUE(dir.List().empty());
+}
+
+TEST(PreloadTest, PercentPBecomesThePid) {
+  TempDir dir;
+  RunResult r = RunWorkload({"burn", "0.1"}, {{"LCPROF_OUT", dir.File("prof.%p.pb.gz")}});
+  ASSERT_EQ(r.exit_code, 0);
+  std::string pid = r.out.substr(r.out.find(" pid ") + 5);
+  pid.erase(pid.find('\n'));
+  EXPECT_TRUE(FileExists(dir.File("prof." + pid + ".pb.gz"))) << dir.List().size();
+}
+
+TEST(PreloadTest, UnwritableOutputIsReportedAtStartAndTheProgramRunsOn) {
+  RunResult plain = RunProgram({WORKLOAD_PATH, "burn", "0.1", "4"});
+  RunResult r = RunWorkload({"burn", "0.1", "4"}, {{"LCPROF_OUT", "/nonexistent-dir/p.pb.gz"}});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.out.substr(0, r.out.find(" pid ")), plain.out.substr(0, plain.out.find(" pid ")));
+  // Exactly one line from lcprof, naming the variable and the path, before
+  // anything the program printed: it was reported at start, not at exit.
+  ASSERT_EQ(r.err.rfind("lcprof: LCPROF_OUT", 0), 0u) << r.err;
+  std::string first = r.err.substr(0, r.err.find('\n'));
+  EXPECT_NE(first.find("/nonexistent-dir/p.pb.gz"), std::string::npos) << first;
+  EXPECT_EQ(r.err.substr(r.err.find('\n') + 1), plain.err);
+}
+
+TEST(PreloadTest, BadRateIsReportedAndTheProgramIsProfiledAtTheDefault) {
+  for (const char* bad : {"abc", "0", "-5", "1000000", "12.5"}) {
+    TempDir dir;
+    RunResult r = RunWorkload({"burn", "0.3", "5"},
+                              {{"LCPROF_OUT", dir.File("p.pb.gz")}, {"LCPROF_HZ", bad}});
+    EXPECT_EQ(r.exit_code, 5) << bad;
+    std::string first = r.err.substr(0, r.err.find('\n'));
+    EXPECT_NE(first.find(std::string("LCPROF_HZ='") + bad + "'"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.substr(r.err.find('\n') + 1), "workload: starting burn\n") << bad;
+    EXPECT_TRUE(FileExists(dir.File("p.pb.gz"))) << bad;
+  }
+}
+
+TEST(PreloadTest, ThreadsCreatedByTheProgramHaveFullStacks) {
+  TempDir dir;
+  RunResult r = RunWorkload({"threads", "0.5"}, {{"LCPROF_OUT", dir.File("t.pb.gz")}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto traces = ReadTraces(dir.File("t.pb.gz"));
+  long long total = TotalCount(traces);
+  long long chain = CountWithChain(traces, {"burn_hot", "thread_hot", "thread_main"});
+  EXPECT_GE(total, 120);  // 4 threads x 0.5 s at 100 Hz = 200
+  EXPECT_GE(chain, total * 9 / 10) << PprofTop(dir.File("t.pb.gz"));
+  std::set<std::string> threads;
+  for (const Trace& t : traces) threads.insert(t.labels.count("thread_id") ? t.labels.at("thread_id") : "");
+  EXPECT_GE(threads.size(), 4u);
+}
+
+TEST(PreloadTest, ForkedChildrenWriteTheirOwnFiles) {
+  TempDir dir;
+  RunResult r = RunWorkload({"fork", "0.5"}, {{"LCPROF_OUT", dir.File("f.pb.gz")}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> files = dir.List();
+  ASSERT_EQ(files.size(), 3u) << r.err;  // the parent's and one per child
+  int children = 0;
+  for (const std::string& f : files) {
+    auto traces = ReadTraces(dir.File(f));
+    if (f == "f.pb.gz") {
+      EXPECT_GE(CountWithChain(traces, {"burn_hot", "burn_caller", "main"}), 30) << f;
+      EXPECT_EQ(CountWith(traces, "child_hot"), 0) << f;
+    } else {
+      ++children;
+      EXPECT_EQ(f.rfind("f.pb.gz.", 0), 0u) << f;
+      EXPECT_GE(CountWithChain(traces, {"burn_hot", "child_hot"}), 30) << f;
+      EXPECT_EQ(CountWith(traces, "burn_caller"), 0) << f;
+    }
+  }
+  EXPECT_EQ(children, 2);
+}
+
+}  // namespace
+}  // namespace lcprof::e2e

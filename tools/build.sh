@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Set-up, configure and build in one step: installs missing packages, then
+# configures (once) and builds the tree in build/ (or $LCPROF_BUILD_DIR).
+# Prints the build directory on its last line.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${LCPROF_BUILD_DIR:-$root/build}
+bash "$root/tools/setup.sh"
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+cmake --build "$build" -- -j"$(nproc)" >&2
+echo "$build"

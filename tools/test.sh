@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Quick start, test suite: builds lcprof and runs every test through ctest.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=$(bash "$root/tools/build.sh" | tail -n 1)
+cd "$build"
+ctest --output-on-failure -j"$(nproc)" "$@"
