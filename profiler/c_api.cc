@@ -28,11 +28,9 @@ int Fail(const std::string& why) {
   return -1;
 }
 
-int Start(const char* path, int hz) {
+int Start(const char* path, lcprof::Options options) {
   if (path == nullptr || *path == '\0') return Fail("lcprof_start: no output path given");
-  lcprof::Options options;
   options.output_pattern = path;
-  options.hz = hz;
   std::string error;
   if (!lcprof::StartProfiling(options, &error)) return Fail(error);
   std::lock_guard<std::mutex> lock(g_state_mutex);
@@ -49,21 +47,42 @@ LCPROF_EXPORT void lcprof_options_init(lcprof_options* options) {
   memset(options, 0, sizeof *options);
   options->struct_size = sizeof *options;
   options->frequency_hz = lcprof::kDefaultHz;
+  options->max_depth = lcprof::kDefaultDepth;
 }
 
+// True when the caller's struct (of size `size`) includes the field at `offset`.
+#define LCPROF_HAS_FIELD(opts, field) \
+  ((opts)->struct_size >= offsetof(lcprof_options, field) + sizeof((opts)->field))
+
 LCPROF_EXPORT int lcprof_start(const char* path, const lcprof_options* options) {
-  int hz = lcprof::kDefaultHz;
-  if (options != nullptr) {
-    if (options->struct_size < offsetof(lcprof_options, frequency_hz) + sizeof(int)) {
-      return Fail("lcprof_start: options not initialised with lcprof_options_init");
-    }
-    hz = options->frequency_hz;
-    if (hz < 1 || hz > lcprof::kMaxHz) {
-      return Fail("lcprof_start: frequency_hz " + std::to_string(hz) + " is outside 1.." +
-                  std::to_string(lcprof::kMaxHz));
+  lcprof::Options o;
+  if (options == nullptr) return Start(path, o);
+  if (!LCPROF_HAS_FIELD(options, frequency_hz)) {
+    return Fail("lcprof_start: options not initialised with lcprof_options_init");
+  }
+  o.hz = options->frequency_hz;
+  if (o.hz < 1 || o.hz > lcprof::kMaxHz) {
+    return Fail("lcprof_start: frequency_hz " + std::to_string(o.hz) + " is outside 1.." +
+                std::to_string(lcprof::kMaxHz));
+  }
+  if (LCPROF_HAS_FIELD(options, timer) && options->timer != nullptr &&
+      !lcprof::ParseTimerKind(options->timer, &o.timer)) {
+    return Fail(std::string("lcprof_start: timer '") + options->timer +
+                "' is not one of itimer, thread, perf");
+  }
+  if (LCPROF_HAS_FIELD(options, unwind) && options->unwind != nullptr &&
+      !lcprof::ParseUnwindMode(options->unwind, &o.unwind)) {
+    return Fail(std::string("lcprof_start: unwind '") + options->unwind +
+                "' is not one of fp, dwarf, hybrid");
+  }
+  if (LCPROF_HAS_FIELD(options, max_depth)) {
+    o.depth = options->max_depth;
+    if (o.depth < 1 || o.depth > lcprof::kMaxDepth) {
+      return Fail("lcprof_start: max_depth " + std::to_string(o.depth) + " is outside 1.." +
+                  std::to_string(lcprof::kMaxDepth));
     }
   }
-  return Start(path, hz);
+  return Start(path, o);
 }
 
 LCPROF_EXPORT int lcprof_stop(void) {
@@ -80,13 +99,11 @@ LCPROF_EXPORT const char* lcprof_last_error(void) {
 }
 
 LCPROF_EXPORT int ProfilerStart(const char* fname) {
-  int hz = lcprof::kDefaultHz;
-  if (const char* env = getenv("LCPROF_HZ"); env != nullptr && !lcprof::ParseHz(env, &hz)) {
-    lcprof::LogLine("LCPROF_HZ='%s' is not a whole number from 1 to %d; sampling at %d Hz", env,
-                    lcprof::kMaxHz, lcprof::kDefaultHz);
-    hz = lcprof::kDefaultHz;
-  }
-  return Start(fname, hz) == 0 ? 1 : 0;
+  // gperftools takes its settings from the environment; so does this, from
+  // lcprof's variables (the file is fname, whatever LCPROF_OUT says).
+  lcprof::Options o;
+  lcprof::ReadTuningFromEnvironment(&o);
+  return Start(fname, o) == 0 ? 1 : 0;
 }
 
 LCPROF_EXPORT void ProfilerStop(void) {

@@ -3,19 +3,83 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include "profiler/log.h"
 
 namespace lcprof {
+namespace {
 
-bool ParseHz(const char* text, int* hz) {
+bool ParseWholeNumber(const char* text, long lo, long hi, long* out) {
   if (text == nullptr || *text < '0' || *text > '9') return false;  // no sign, no blanks
   char* end = nullptr;
   errno = 0;
   long v = strtol(text, &end, 10);
-  if (errno != 0 || *end != '\0' || v < 1 || v > kMaxHz) return false;
+  if (errno != 0 || *end != '\0' || v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+bool ParseHz(const char* text, int* hz) {
+  long v = 0;
+  if (!ParseWholeNumber(text, 1, kMaxHz, &v)) return false;
   *hz = static_cast<int>(v);
   return true;
+}
+
+bool ParseDepth(const char* text, int* depth) {
+  long v = 0;
+  if (!ParseWholeNumber(text, 1, kMaxDepth, &v)) return false;
+  *depth = static_cast<int>(v);
+  return true;
+}
+
+bool ParseTimerKind(const char* text, TimerKind* out) {
+  if (text == nullptr) return false;
+  for (TimerKind k : {TimerKind::kItimer, TimerKind::kThread, TimerKind::kPerf}) {
+    if (strcmp(text, TimerKindName(k)) == 0) {
+      *out = k;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ParseUnwindMode(const char* text, UnwindMode* out) {
+  if (text == nullptr) return false;
+  for (UnwindMode m : {UnwindMode::kFramePointer, UnwindMode::kDwarf, UnwindMode::kHybrid}) {
+    if (strcmp(text, UnwindModeName(m)) == 0) {
+      *out = m;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* TimerKindName(TimerKind k) {
+  switch (k) {
+    case TimerKind::kItimer:
+      return "itimer";
+    case TimerKind::kThread:
+      return "thread";
+    case TimerKind::kPerf:
+      return "perf";
+  }
+  return "?";
+}
+
+const char* UnwindModeName(UnwindMode m) {
+  switch (m) {
+    case UnwindMode::kFramePointer:
+      return "fp";
+    case UnwindMode::kDwarf:
+      return "dwarf";
+    case UnwindMode::kHybrid:
+      return "hybrid";
+  }
+  return "?";
 }
 
 std::string ExpandOutputPattern(const std::string& pattern, pid_t pid) {
@@ -43,12 +107,29 @@ std::optional<Options> OptionsFromEnvironment() {
   if (out == nullptr || *out == '\0') return std::nullopt;
   Options o;
   o.output_pattern = out;
-  if (const char* hz = getenv("LCPROF_HZ"); hz != nullptr && !ParseHz(hz, &o.hz)) {
-    LogLine("LCPROF_HZ='%s' is not a whole number from 1 to %d; sampling at %d Hz", hz, kMaxHz,
-            kDefaultHz);
-    o.hz = kDefaultHz;
-  }
+  ReadTuningFromEnvironment(&o);
   return o;
+}
+
+void ReadTuningFromEnvironment(Options* options) {
+  Options& o = *options;
+  if (const char* v = getenv("LCPROF_HZ"); v != nullptr && !ParseHz(v, &o.hz)) {
+    LogLine("LCPROF_HZ='%s' is not a whole number from 1 to %d; sampling at %d Hz", v, kMaxHz,
+            kDefaultHz);
+  }
+  if (const char* v = getenv("LCPROF_TIMER"); v != nullptr && !ParseTimerKind(v, &o.timer)) {
+    LogLine("LCPROF_TIMER='%s' is not one of itimer, thread, perf; using %s", v,
+            TimerKindName(o.timer));
+  }
+  if (const char* v = getenv("LCPROF_UNWIND"); v != nullptr && !ParseUnwindMode(v, &o.unwind)) {
+    LogLine("LCPROF_UNWIND='%s' is not one of fp, dwarf, hybrid; using %s", v,
+            UnwindModeName(o.unwind));
+  }
+  if (const char* v = getenv("LCPROF_DEPTH"); v != nullptr && !ParseDepth(v, &o.depth)) {
+    LogLine("LCPROF_DEPTH='%s' is not a whole number from 1 to %d; using %d", v, kMaxDepth,
+            kDefaultDepth);
+  }
+  if (const char* v = getenv("LCPROF_LIBCALLS"); v != nullptr) o.libcalls = v;
 }
 
 }  // namespace lcprof

@@ -6,14 +6,16 @@
 
 namespace lcprof {
 
-// Largest number of frames a sample holds, the walk's depth limit included.
-inline constexpr int kMaxFrames = 128;
+// Largest number of frames a sample holds: the deepest walk allowed
+// (options.h kMaxDepth), plus room for the leaf pc, the libcall frame and
+// the pseudo-frame that ends a cut walk.
+inline constexpr int kMaxFrames = 256;
 
 // Pseudo-frames: values no code address can take (the first page is never
 // mapped), so they share the frame array with real addresses. Each says why a
 // walk ended early; the pprof writer gives them readable names.
 enum PseudoFrame : uintptr_t {
-  kFrameTruncated = 1,     // the walk reached kMaxFrames
+  kFrameTruncated = 1,     // the walk reached the depth limit (LCPROF_DEPTH)
   kFrameNoStackBounds = 2, // the thread's stack bounds are unknown: no walk
   kFrameForeignStack = 3,  // the interrupted sp is outside the thread's stack
   kFrameLost = 4,          // stands for samples the buffer had no room for

@@ -23,15 +23,17 @@
 #include "profiler/sample_buffer.h"
 #include "profiler/sample_timer.h"
 #include "profiler/signal_handler.h"
+#include "profiler/signal_weight.h"
 #include "profiler/symbolizer.h"
 #include "profiler/thread_stack.h"
+#include "profiler/unwinder.h"
 
 namespace lcprof {
 namespace {
 
 // Slots in the sample ring. At 4 kHz on 8 busy threads the collector, which
 // drains every 10 ms, finds about 320 samples waiting.
-constexpr size_t kBufferSlots = 4096;
+constexpr size_t kBufferSlots = 2048;
 
 struct Session {
   Options options;
@@ -81,10 +83,12 @@ bool StartLocked(const Options& options, std::string* error) {
     *error = "cannot install the SIGPROF handler";
     return false;
   }
+  if (!ConfigureUnwinder(options.unwind, options.depth, error)) return false;
   s->timer = MakeItimerSampleTimer();
   if (!s->timer->Start(options.hz, error)) return false;
+  SetFixedSignalWeight(s->timer->period_nanos());
   s->start_nanos = WallTimeNanos();
-  ArmProfSignalHandler(s->buffer.get(), s->timer->period_nanos());
+  ArmProfSignalHandler(s->buffer.get());
   g_session = s.release();
   return true;
 }

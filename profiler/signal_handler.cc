@@ -13,13 +13,13 @@
 #include "libcall/record.h"
 #include "profiler/platform.h"
 #include "profiler/thread_stack.h"
-#include "profiler/unwind_fp.h"
+#include "profiler/signal_weight.h"
+#include "profiler/unwinder.h"
 
 namespace lcprof {
 namespace {
 
 std::atomic<SampleBuffer*> g_buffer{nullptr};
-std::atomic<uint64_t> g_cpu_nanos{0};
 std::atomic<int> g_in_flight{0};
 
 // True when the record describes a call still in progress on this stack: the
@@ -36,34 +36,36 @@ bool RecordInForce(const libcall::RecordSnapshot& rec, const InterruptedRegs& re
 // when one is in force (contract reader rule 2) and from the interrupted
 // registers otherwise (rule 1). A walk that cannot start or is cut short ends
 // in a pseudo-frame (rule 3).
-void FillStack(Sample& s, const InterruptedRegs& regs, const libcall::RecordSnapshot& rec) {
+void FillStack(Sample& s, const InterruptedRegs& regs, const void* ucontext,
+               const libcall::RecordSnapshot& rec) {
   const StackBounds stack = ThisThreadStack();
+  const int depth = UnwindDepth();
   int n = 0;
   s.frames[n++] = regs.pc;
-  FpWalkResult walk;
-  constexpr int kRoom = kMaxFrames - 3;  // leaves space for pc, libcall pc and a pseudo-frame
   if (stack.hi == 0) {
     s.frames[n++] = kFrameNoStackBounds;
   } else if (RecordInForce(rec, regs, stack)) {
     s.libcall_fn = static_cast<uint32_t>(rec.fn);
     s.g = rec.g;
     s.frames[n++] = rec.pc;
-    walk = WalkFramePointers(rec.fp, rec.sp, stack, &s.frames[n], kRoom);
+    UnwindStart start{rec.pc, rec.sp, rec.fp, nullptr};
+    n += UnwindCallers(start, stack, &s.frames[n], depth);
   } else if (!stack.Contains(regs.sp)) {
     s.frames[n++] = kFrameForeignStack;
   } else {
-    walk = WalkFramePointers(regs.fp, regs.sp, stack, &s.frames[n], kRoom);
+    UnwindStart start{regs.pc, regs.sp, regs.fp, ucontext};
+    n += UnwindCallers(start, stack, &s.frames[n], depth);
   }
-  n += walk.count;
-  if (walk.truncated) s.frames[n++] = kFrameTruncated;
   s.depth = static_cast<uint32_t>(n);
 }
 
-void OnProfSignal(int /*sig*/, siginfo_t* /*info*/, void* ucontext) {
+void OnProfSignal(int /*sig*/, siginfo_t* info, void* ucontext) {
   const int saved_errno = errno;
   g_in_flight.fetch_add(1, std::memory_order_acquire);
   if (SampleBuffer* buffer = g_buffer.load(std::memory_order_acquire)) {
-    RecordSampleFromContext(*buffer, ucontext, g_cpu_nanos.load(std::memory_order_relaxed));
+    if (uint64_t cpu_nanos = WeighProfSignal(info); cpu_nanos != 0) {
+      RecordSampleFromContext(*buffer, ucontext, cpu_nanos);
+    }
   }
   g_in_flight.fetch_sub(1, std::memory_order_release);
   errno = saved_errno;
@@ -80,7 +82,7 @@ void RecordSampleFromContext(SampleBuffer& buffer, const void* ucontext, uint64_
   s.reserved = 0;
   s.tid = CurrentThreadId();
   s.cpu_nanos = cpu_nanos;
-  FillStack(s, RegsFromUcontext(ucontext), libcall::Read(libcall::ThisThreadRecord()));
+  FillStack(s, RegsFromUcontext(ucontext), ucontext, libcall::Read(libcall::ThisThreadRecord()));
   buffer.Commit(claim);
 }
 
@@ -92,8 +94,7 @@ bool InstallProfSignalHandler() {
   return sigaction(SIGPROF, &sa, nullptr) == 0;
 }
 
-void ArmProfSignalHandler(SampleBuffer* buffer, uint64_t cpu_nanos) {
-  g_cpu_nanos.store(cpu_nanos, std::memory_order_relaxed);
+void ArmProfSignalHandler(SampleBuffer* buffer) {
   g_buffer.store(buffer, std::memory_order_release);
 }
 

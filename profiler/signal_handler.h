@@ -15,18 +15,20 @@ namespace lcprof {
 // action, which would kill the program.
 bool InstallProfSignalHandler();
 
-// Starts/stops recording into `buffer`, each sample worth `cpu_nanos`. Until
+// Starts/stops recording into `buffer` (each sample weighed by
+// signal_weight.h, its stack walked by unwinder.h). Until
 // Arm is called, and after Disarm, the handler records nothing. Disarm waits
 // (briefly, by spinning) until no handler is still writing into the buffer,
 // so the caller may drain and then free it. Control path.
-void ArmProfSignalHandler(SampleBuffer* buffer, uint64_t cpu_nanos);
+void ArmProfSignalHandler(SampleBuffer* buffer);
 void DisarmProfSignalHandler();
 
 // In a fork child: handlers that were running on the parent's other threads
 // do not exist here; forget them and disarm. Only thread of the child.
 void ResetProfSignalHandlerAfterFork();
 
-// Signal-safe body of the handler, exposed for tests that feed it a ucontext.
+// Signal-safe body of the handler once the signal is weighed, exposed for
+// tests that feed it a ucontext.
 void RecordSampleFromContext(SampleBuffer& buffer, const void* ucontext, uint64_t cpu_nanos);
 
 }  // namespace lcprof

@@ -15,6 +15,8 @@
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <string>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "profiler/options.h"
 #include "proto/profile.pb.h"
@@ -22,9 +24,13 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: lcprof record [-o FILE] [-F HZ] -- COMMAND [ARGS...]\n"
-    "  -o FILE   where to write the profile (default lcprof.pb.gz; %p becomes the pid)\n"
-    "  -F HZ     samples per CPU-second, 1..10000 (default 100)\n"
+    "usage: lcprof record [OPTIONS] -- COMMAND [ARGS...]\n"
+    "  -o FILE            where to write the profile (default lcprof.pb.gz; %p: the pid)\n"
+    "  -F HZ              samples per CPU-second, 1..10000 (default 100)\n"
+    "  -t, --timer KIND   itimer (default), thread or perf\n"
+    "  -u, --unwind MODE  fp, dwarf or hybrid (default)\n"
+    "  -d, --depth N      frames per sample, 1..250 (default 128)\n"
+    "  --libcalls LIST    wrapped libc calls: all (default), none or a comma list\n"
     "View the profile with: go tool pprof -top FILE\n";
 
 int UsageError(const std::string& what) {
@@ -105,7 +111,8 @@ int ExitLike(int status) {
 
 int Record(int argc, char** argv) {
   std::string out = "lcprof.pb.gz";
-  int hz = lcprof::kDefaultHz;
+  // Settings are handed to the library through its environment variables.
+  std::vector<std::pair<std::string, std::string>> env;
   int i = 0;
   for (; i < argc; ++i) {
     std::string a = argv[i];
@@ -113,20 +120,44 @@ int Record(int argc, char** argv) {
       ++i;
       break;
     }
-    if (a == "-o" || a == "-F") {
-      if (i + 1 >= argc) return UsageError("option " + a + " needs a value");
-      std::string v = argv[++i];
-      if (a == "-o") {
-        if (v.empty()) return UsageError("option -o needs a file name");
-        out = v;
-      } else if (!lcprof::ParseHz(v.c_str(), &hz)) {
+    if (a.empty() || a[0] != '-') break;  // the command starts here
+    const bool takes_value = a == "-o" || a == "-F" || a == "-t" || a == "--timer" ||
+                             a == "-u" || a == "--unwind" || a == "-d" || a == "--depth" ||
+                             a == "--libcalls";
+    if (!takes_value) return UsageError("unknown option '" + a + "'");
+    if (i + 1 >= argc) return UsageError("option " + a + " needs a value");
+    std::string v = argv[++i];
+    int number = 0;
+    lcprof::TimerKind timer;
+    lcprof::UnwindMode unwind;
+    if (a == "-o") {
+      if (v.empty()) return UsageError("option -o needs a file name");
+      out = v;
+    } else if (a == "-F") {
+      if (!lcprof::ParseHz(v.c_str(), &number)) {
         return UsageError("-F '" + v + "' is not a whole number from 1 to " +
                           std::to_string(lcprof::kMaxHz));
       }
-      continue;
+      env.emplace_back("LCPROF_HZ", v);
+    } else if (a == "-t" || a == "--timer") {
+      if (!lcprof::ParseTimerKind(v.c_str(), &timer)) {
+        return UsageError(a + " '" + v + "' is not one of itimer, thread, perf");
+      }
+      env.emplace_back("LCPROF_TIMER", v);
+    } else if (a == "-u" || a == "--unwind") {
+      if (!lcprof::ParseUnwindMode(v.c_str(), &unwind)) {
+        return UsageError(a + " '" + v + "' is not one of fp, dwarf, hybrid");
+      }
+      env.emplace_back("LCPROF_UNWIND", v);
+    } else if (a == "-d" || a == "--depth") {
+      if (!lcprof::ParseDepth(v.c_str(), &number)) {
+        return UsageError(a + " '" + v + "' is not a whole number from 1 to " +
+                          std::to_string(lcprof::kMaxDepth));
+      }
+      env.emplace_back("LCPROF_DEPTH", v);
+    } else {
+      env.emplace_back("LCPROF_LIBCALLS", v);
     }
-    if (!a.empty() && a[0] == '-') return UsageError("unknown option '" + a + "'");
-    break;  // the command starts here
   }
   if (i >= argc) return UsageError("no command to run after 'record'" + std::string(" [--]"));
 
@@ -149,7 +180,7 @@ int Record(int argc, char** argv) {
   if (child == 0) {
     setenv("LD_PRELOAD", preload.c_str(), 1);
     setenv("LCPROF_OUT", out.c_str(), 1);
-    setenv("LCPROF_HZ", std::to_string(hz).c_str(), 1);
+    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
     execvp(argv[i], &argv[i]);
     fprintf(stderr, "lcprof: cannot run '%s': %s\n", argv[i], strerror(errno));
     _exit(errno == ENOENT ? 127 : 126);

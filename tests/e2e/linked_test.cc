@@ -18,7 +18,7 @@ TEST(LinkedTest, CProgramProfilesItselfThroughTheCApi) {
   EXPECT_NE(r.err.find("not running"), std::string::npos) << r.err;
   auto traces = ReadTraces(dir.File("c.pb.gz"));
   long long total = TotalCount(traces);
-  EXPECT_GE(total, 60);  // 0.5 s at 200 Hz
+  EXPECT_GE(total, 40);  // 0.5 s at 200 Hz, loosely
   EXPECT_GE(CountWithChain(traces, {"linked_hot_c", "linked_caller_c", "main"}), total * 8 / 10)
       << PprofTop(dir.File("c.pb.gz"));
 }
@@ -41,7 +41,7 @@ TEST(LinkedTest, CppProgramUsesTheGperftoolsCompatibleApi) {
   EXPECT_EQ(r.err, "");
   auto traces = ReadTraces(dir.File("cpp.pb.gz"));
   long long total = TotalCount(traces);
-  EXPECT_GE(total, 30);
+  EXPECT_GE(total, 20);  // 0.5 s at 100 Hz, loosely
   EXPECT_GE(CountWithChain(traces, {"LinkedHotCpp(double)", "LinkedCallerCpp(double)", "main"}),
             total * 8 / 10)
       << PprofTop(dir.File("cpp.pb.gz"));

@@ -23,9 +23,10 @@ TEST(PreloadTest, ProfilesUserCodeWithExactCallerChain) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto traces = ReadTraces(dir.File("p.pb.gz"));
   long long total = TotalCount(traces);
-  // 1 s of CPU at 100 Hz: about 100 samples.
-  EXPECT_GE(total, 70);
-  EXPECT_LE(total, 130);
+  // 1 s of CPU at 100 Hz: about 100 samples (loose: the totals' accuracy is
+  // the timer tests' business; this one is about names and chains).
+  EXPECT_GE(total, 50);
+  EXPECT_LE(total, 150);
   long long chain = CountWithChain(traces, {"burn_hot", "burn_caller", "main"});
   EXPECT_GE(chain, total * 9 / 10) << PprofTop(dir.File("p.pb.gz"));
 }

@@ -15,6 +15,7 @@
 
 #include "libcall/record.h"
 #include "libcall/scope.h"
+#include "profiler/signal_weight.h"
 #include "profiler/thread_stack.h"
 
 namespace lcprof {
@@ -37,7 +38,8 @@ class SignalHandlerTest : public ::testing::Test {
   void SetUp() override {
     InitThisThreadStack();
     ASSERT_TRUE(InstallProfSignalHandler());
-    ArmProfSignalHandler(&buffer_, 1000000);
+    SetFixedSignalWeight(1000000);
+    ArmProfSignalHandler(&buffer_);
   }
   void TearDown() override { DisarmProfSignalHandler(); }
   SampleBuffer buffer_{1024};

@@ -17,6 +17,9 @@ extern "C" {
 typedef struct lcprof_options {
   size_t struct_size; /* sizeof(lcprof_options), set by lcprof_options_init */
   int frequency_hz;   /* samples per CPU-second, 1..10000; default 100 */
+  const char* timer;  /* "itimer" (default), "thread" or "perf"; NULL: default */
+  const char* unwind; /* "fp", "dwarf" or "hybrid" (default); NULL: default */
+  int max_depth;      /* frames per sample, 1..250; default 128 */
 } lcprof_options;
 
 void lcprof_options_init(lcprof_options* options);
