@@ -1,18 +1,52 @@
-// Names of the calls lcprof routes through the libcall contract. A sample taken
+// Names of the calls lcprof routes through the libcall contract: the table of
+// ../shared/docs/libcall-contract.md, with Linux equivalents. A sample taken
 // under a record carries the id of the call that recorded, so the pprof writer
 // can name it even when the interrupted pc is in an unnamed libc helper.
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace lcprof::libcall {
 
 // X(name): one entry per wrapped call, in the order of the contract's table.
-#define LCPROF_LIBCALLS(X) \
-  X(read)                  \
-  X(write)                 \
-  X(getpid)                \
-  X(usleep)
+#define LCPROF_LIBCALLS(X)       \
+  X(pthread_attr_init)           \
+  X(pthread_attr_setstacksize)   \
+  X(pthread_attr_setdetachstate) \
+  X(pthread_create)              \
+  X(exit)                        \
+  X(raise)                       \
+  X(open)                        \
+  X(close)                       \
+  X(read)                        \
+  X(write)                       \
+  X(mmap)                        \
+  X(munmap)                      \
+  X(madvise)                     \
+  X(__errno_location)            \
+  X(usleep)                      \
+  X(gettimeofday)                \
+  X(clock_getres)                \
+  X(clock_gettime)               \
+  X(sigaction)                   \
+  X(pthread_sigmask)             \
+  X(sigaltstack)                 \
+  X(getpid)                      \
+  X(kill)                        \
+  X(setitimer)                   \
+  X(sysconf)                     \
+  X(fcntl)                       \
+  X(epoll_create1)               \
+  X(epoll_ctl)                   \
+  X(epoll_wait)                  \
+  X(pthread_mutex_init)          \
+  X(pthread_mutex_lock)          \
+  X(pthread_mutex_unlock)        \
+  X(pthread_cond_init)           \
+  X(pthread_cond_wait)           \
+  X(pthread_cond_signal)         \
+  X(pthread_cond_timedwait)
 
 enum class LibcallId : uint32_t {
   kNone = 0,
@@ -24,5 +58,14 @@ enum class LibcallId : uint32_t {
 
 // "read", "write", ...; "" for kNone or out-of-range values.
 const char* LibcallName(LibcallId id);
+
+// Which wrapped calls publish a record (LCPROF_LIBCALLS). A disabled call
+// still forwards, exactly as before; it just records nothing.
+bool LibcallEnabled(LibcallId id);  // signal-safe
+
+// Applies "all", "none" or a comma list of names. Unknown names are listed in
+// *unknown (comma-separated) and ignored; the valid ones still apply.
+// Control path. Returns false when any name was unknown.
+bool ConfigureLibcalls(const std::string& selection, std::string* unknown);
 
 }  // namespace lcprof::libcall

@@ -1,4 +1,4 @@
-// Resolution of the real definitions behind lcprof's interposers.
+// Resolution of the real definitions behind lcprof's wrappers.
 #include "libcall/next_symbols.h"
 
 #include <dlfcn.h>
@@ -20,16 +20,21 @@ void ResolveOne(Fn*& slot, const char* name) {
 
 void ResolveNextSymbols() {
   if (g_resolved.load(std::memory_order_acquire)) return;
-  ResolveOne(g_next.read, "read");
-  ResolveOne(g_next.write, "write");
-  ResolveOne(g_next.getpid, "getpid");
-  ResolveOne(g_next.usleep, "usleep");
+#define LCPROF_RESOLVE(ret, name, params, args) ResolveOne(g_next.name, #name);
+  LCPROF_FORWARDED_CALLS(LCPROF_RESOLVE)
+#undef LCPROF_RESOLVE
+  ResolveOne(g_next.open, "open");
+  ResolveOne(g_next.fcntl, "fcntl");
+  ResolveOne(g_next.exit, "exit");
+  ResolveOne(g_next.sigaction, "sigaction");
   ResolveOne(g_next.pthread_create, "pthread_create");
+  ResolveOne(g_next.errno_location, "__errno_location");
   g_resolved.store(true, std::memory_order_release);
 }
 
 const NextSymbols& Next() {
-  if (!g_resolved.load(std::memory_order_acquire)) ResolveNextSymbols();
+  if (!g_resolved.load(std::memory_order_acquire)) [[unlikely]]
+    ResolveNextSymbols();
   return g_next;
 }
 

@@ -4,21 +4,27 @@
 #pragma once
 
 #include <pthread.h>
-#include <sys/types.h>
+#include <signal.h>
+
+#include "lcprof/libcall_calls.h"
 
 namespace lcprof::libcall {
 
 struct NextSymbols {
-  ssize_t (*read)(int, void*, size_t);
-  ssize_t (*write)(int, const void*, size_t);
-  pid_t (*getpid)();
-  int (*usleep)(useconds_t);
+#define LCPROF_NEXT_FIELD(ret, name, params, args) ret(*name) params;
+  LCPROF_FORWARDED_CALLS(LCPROF_NEXT_FIELD)
+#undef LCPROF_NEXT_FIELD
+  int (*open)(const char*, int, ...);
+  int (*fcntl)(int, int, ...);
+  void (*exit)(int);
+  int (*sigaction)(int, const struct sigaction*, struct sigaction*);
   int (*pthread_create)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+  int* (*errno_location)();
 };
 
-// Resolves every entry that is still null. Idempotent; not async-signal-safe
-// (dlsym may allocate): called from the library constructor and, should a
-// wrapper run before it, from that wrapper.
+// Resolves every entry. Idempotent; not async-signal-safe (dlsym may
+// allocate): run by the library constructor and, should a wrapper run before
+// it (another library's constructor), by that wrapper.
 void ResolveNextSymbols();
 
 // The table, resolved on first use.

@@ -31,27 +31,37 @@ struct Record {
   uintptr_t g;
   uintptr_t pc;
   uintptr_t fp;
-  LibcallId fn;
-  uint32_t writing;
+  uintptr_t fn;  // a LibcallId, or (>= kFirstNamePointer) a static C string naming a region
+  uintptr_t writing;
   uintptr_t sp;
 };
+
+// Record::fn values from here on are pointers to static strings (regions
+// entered through the public API), below it LibcallId values.
+inline constexpr uintptr_t kFirstNamePointer = 4096;
 static_assert(std::is_trivially_default_constructible_v<Record>);
 
 inline std::atomic_ref<uintptr_t> SpOf(Record& r) { return std::atomic_ref<uintptr_t>(r.sp); }
-inline std::atomic_ref<uint32_t> WritingOf(Record& r) {
-  return std::atomic_ref<uint32_t>(r.writing);
+inline std::atomic_ref<uintptr_t> WritingOf(Record& r) {
+  return std::atomic_ref<uintptr_t>(r.writing);
 }
 
-// The calling thread's record. Initial-exec TLS: reachable from a signal
-// handler without calling __tls_get_addr (which may allocate).
+// The calling thread's record for its current signal depth (signal_guard.h):
+// depth 0 is the thread's own code; depth d a program handler running
+// behind lcprof's trampoline, which gets a record of its own so that the
+// record of the call it interrupted is never touched (writer rule 1) while
+// its own wrapped calls still publish their callers. Initial-exec TLS:
+// reachable from a signal handler without __tls_get_addr.
 Record& ThisThreadRecord();
+Record& RecordAtDepth(int depth);  // 0 <= depth <= kMaxSignalDepth
 
 // The G the calling thread currently runs (0 = the OS thread itself).
 uintptr_t CurrentG();
+void SetCurrentG(uintptr_t g);
 
 // Writer side. Returns true when this call recorded (and so must clear).
 // May run in any context, including signal handlers; async-signal-safe.
-inline bool Enter(Record& r, LibcallId fn, uintptr_t pc, uintptr_t sp, uintptr_t fp) {
+inline bool Enter(Record& r, uintptr_t fn, uintptr_t pc, uintptr_t sp, uintptr_t fp) {
   if (SpOf(r).load(std::memory_order_relaxed) != 0 ||
       WritingOf(r).load(std::memory_order_relaxed) != 0) {
     return false;  // nested: the outer record stays in force (writer rule 1)
@@ -69,6 +79,10 @@ inline bool Enter(Record& r, LibcallId fn, uintptr_t pc, uintptr_t sp, uintptr_t
   return true;
 }
 
+inline bool Enter(Record& r, LibcallId fn, uintptr_t pc, uintptr_t sp, uintptr_t fp) {
+  return Enter(r, static_cast<uintptr_t>(fn), pc, sp, fp);
+}
+
 inline void Leave(Record& r, bool recorded) {
   if (recorded) {
     std::atomic_signal_fence(std::memory_order_seq_cst);
@@ -79,7 +93,7 @@ inline void Leave(Record& r, bool recorded) {
 // Reader side: a consistent copy of the record, or sp == 0 when none is in force.
 struct RecordSnapshot {
   uintptr_t g = 0, pc = 0, sp = 0, fp = 0;
-  LibcallId fn = LibcallId::kNone;
+  uintptr_t fn = 0;  // as Record::fn
 };
 
 inline RecordSnapshot Read(Record& r) {

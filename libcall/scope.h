@@ -13,7 +13,7 @@ class Scope {
  public:
   Scope(LibcallId fn, uintptr_t caller_pc, uintptr_t caller_sp, uintptr_t caller_fp)
       : record_(ThisThreadRecord()),
-        recorded_(Enter(record_, fn, caller_pc, caller_sp, caller_fp)) {}
+        recorded_(LibcallEnabled(fn) && Enter(record_, fn, caller_pc, caller_sp, caller_fp)) {}
   ~Scope() { Leave(record_, recorded_); }
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;
@@ -31,8 +31,8 @@ class Scope {
 // address is the caller's pc, the wrapper's frame pointer slot holds the
 // caller's fp, and the caller's sp at the call site is just above the return
 // address (frame + 16 on x86-64 with frame pointers, which libcall/ is built with).
-#define LCPROF_LIBCALL_SCOPE(id)                                                          \
-  ::lcprof::libcall::Scope lcprof_libcall_scope_(                                         \
-      (id), reinterpret_cast<uintptr_t>(__builtin_return_address(0)),                     \
-      reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) + 2 * sizeof(uintptr_t),    \
+#define LCPROF_LIBCALL_SCOPE(id)                                                       \
+  ::lcprof::libcall::Scope lcprof_libcall_scope_(                                      \
+      (id), reinterpret_cast<uintptr_t>(__builtin_return_address(0)),                  \
+      reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) + 2 * sizeof(uintptr_t), \
       *reinterpret_cast<const uintptr_t*>(__builtin_frame_address(0)))

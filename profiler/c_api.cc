@@ -8,6 +8,7 @@
 
 #include "lcprof/lcprof.h"
 #include "lcprof/profiler.h"
+#include "libcall/libcall_id.h"
 #include "profiler/log.h"
 #include "profiler/options.h"
 #include "profiler/session.h"
@@ -17,9 +18,9 @@
 namespace {
 
 std::mutex g_state_mutex;
-std::string g_last_error;       // guarded by g_state_mutex
-std::string g_last_path;        // guarded by g_state_mutex
-time_t g_start_time = 0;        // guarded by g_state_mutex
+std::string g_last_error;  // guarded by g_state_mutex
+std::string g_last_path;   // guarded by g_state_mutex
+time_t g_start_time = 0;   // guarded by g_state_mutex
 
 int Fail(const std::string& why) {
   lcprof::LogLine("%s", why.c_str());
@@ -31,6 +32,10 @@ int Fail(const std::string& why) {
 int Start(const char* path, lcprof::Options options) {
   if (path == nullptr || *path == '\0') return Fail("lcprof_start: no output path given");
   options.output_pattern = path;
+  std::string unknown;
+  if (!lcprof::libcall::ConfigureLibcalls(options.libcalls, &unknown)) {
+    lcprof::LogLine("LCPROF_LIBCALLS: unknown call(s) '%s' ignored", unknown.c_str());
+  }
   std::string error;
   if (!lcprof::StartProfiling(options, &error)) return Fail(error);
   std::lock_guard<std::mutex> lock(g_state_mutex);

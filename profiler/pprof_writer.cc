@@ -1,21 +1,22 @@
 // Building and writing the pprof profile; see pprof_writer.h.
 #include "profiler/pprof_writer.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cxxabi.h>
-
-#include <cerrno>
-#include <cstdlib>
-#include <cstdio>
-#include <cstring>
+#include <fcntl.h>
 #include <google/protobuf/io/gzip_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <unordered_map>
 
+#include "libcall/g_table.h"
 #include "libcall/libcall_id.h"
+#include "libcall/record.h"
 
 namespace lcprof {
 namespace {
@@ -32,6 +33,8 @@ const char* PseudoFrameName(uintptr_t f) {
       return "[unknown: sp outside thread stack]";
     case kFrameLost:
       return "[lost: sample buffer full]";
+    case kFrameSignal:
+      return "[signal]";
     default:
       return "[unknown]";
   }
@@ -169,23 +172,39 @@ class ProfileBuilder {
   std::vector<uint64_t> mapping_ids_;
 };
 
-void AddSample(ProfileBuilder& b, pb::Profile& p, const StackKey& key, const StackCounts& c) {
+// The name of a libcall mark's call: a LibcallId, or a region's static name.
+std::string LibcallMarkName(uintptr_t fn) {
+  if (fn < libcall::kFirstNamePointer) {
+    return libcall::LibcallName(static_cast<libcall::LibcallId>(fn));
+  }
+  return reinterpret_cast<const char*>(fn);
+}
+
+void AddSample(ProfileBuilder& b, pb::Profile& p, const StackKey& key, const StackCounts& c,
+               const std::unordered_map<int32_t, std::string>& thread_names) {
   pb::Sample* s = p.add_sample();
+  size_t next_mark = 0;
+  uint64_t previous = 0;  // the location just added
   for (size_t i = 0; i < key.frames.size(); ++i) {
+    // A libcall mark names the wrapped call above the frames walked inside
+    // it, unless the frame below already is that call (contract reader rule 2).
+    for (; next_mark < key.marks.size() && key.marks[next_mark].first == i; ++next_mark) {
+      std::string fn = LibcallMarkName(key.marks[next_mark].second);
+      if (!fn.empty() && (previous == 0 || b.LocationName(previous) != fn)) {
+        previous = b.NamedLocation(fn);
+        s->add_location_id(previous);
+      }
+    }
     uintptr_t f = key.frames[i];
     if (IsPseudoFrame(f)) {
-      s->add_location_id(b.NamedLocation(PseudoFrameName(f)));
-      continue;
+      previous = b.NamedLocation(PseudoFrameName(f));
+    } else {
+      // The leaf and a pc a signal interrupted are exact; other frames are
+      // return addresses.
+      bool exact = i == 0 || key.frames[i - 1] == kFrameSignal;
+      previous = b.CodeLocation(f, exact);
     }
-    uint64_t loc = b.CodeLocation(f, i == 0);
-    s->add_location_id(loc);
-    // A sample under a libcall record names the wrapped call right above the
-    // leaf even when the pc sits in an unnamed helper inside it (contract
-    // reader rule 2), without naming it twice.
-    if (i == 0 && key.libcall_fn != 0) {
-      std::string fn = libcall::LibcallName(static_cast<libcall::LibcallId>(key.libcall_fn));
-      if (!fn.empty() && b.LocationName(loc) != fn) s->add_location_id(b.NamedLocation(fn));
-    }
+    s->add_location_id(previous);
   }
   s->add_value(static_cast<int64_t>(c.samples));
   s->add_value(static_cast<int64_t>(c.cpu_nanos));
@@ -193,6 +212,18 @@ void AddSample(ProfileBuilder& b, pb::Profile& p, const StackKey& key, const Sta
     pb::Label* l = s->add_label();
     l->set_key(b.Str("thread_id"));
     l->set_num(key.tid);
+    auto name = thread_names.find(key.tid);
+    if (name != thread_names.end() && !name->second.empty()) {
+      pb::Label* n = s->add_label();
+      n->set_key(b.Str("thread_name"));
+      n->set_str(b.Str(name->second));
+    }
+  }
+  if (key.g != 0) {
+    pb::Label* l = s->add_label();
+    l->set_key(b.Str("g"));
+    std::string name = libcall::GName(key.g);
+    l->set_str(b.Str(name.empty() ? "g" + std::to_string(key.g) : name));
   }
 }
 
@@ -205,8 +236,7 @@ std::string TempPathFor(const std::string& path) {
 
 }  // namespace
 
-pb::Profile BuildProfile(const StackTable& table, const ProfileMeta& meta,
-                         Symbolizer& symbolizer) {
+pb::Profile BuildProfile(const StackTable& table, const ProfileMeta& meta, Symbolizer& symbolizer) {
   pb::Profile p;
   ProfileBuilder b(p, symbolizer, meta.main_executable);
   auto* samples = p.add_sample_type();
@@ -227,13 +257,13 @@ pb::Profile BuildProfile(const StackTable& table, const ProfileMeta& meta,
       ordered;
   for (const auto& [key, counts] : table.entries()) ordered[key.frames].push_back({&key, &counts});
   for (const auto& [frames, group] : ordered) {
-    for (const auto& [key, counts] : group) AddSample(b, p, *key, *counts);
+    for (const auto& [key, counts] : group) AddSample(b, p, *key, *counts, table.thread_names());
   }
   if (meta.lost_samples != 0) {
     StackKey lost;
     lost.frames = {kFrameLost};
     StackCounts c{meta.lost_samples, meta.lost_samples * static_cast<uint64_t>(meta.period_nanos)};
-    AddSample(b, p, lost, c);
+    AddSample(b, p, lost, c, {});
   }
   for (const std::string& comment : meta.comments) p.add_comment(b.Str(comment));
   return p;

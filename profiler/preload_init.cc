@@ -5,12 +5,22 @@
 #include <cstdlib>
 #include <string>
 
+#include "libcall/libcall_id.h"
 #include "profiler/log.h"
 #include "profiler/options.h"
 #include "profiler/session.h"
 
 namespace lcprof {
 namespace {
+
+// LCPROF_LIBCALLS: unknown names are reported and skipped; the valid ones apply.
+void ApplyLibcallSelection(const std::string& selection, const char* what) {
+  std::string unknown;
+  if (!libcall::ConfigureLibcalls(selection, &unknown)) {
+    LogLine("%s: unknown call(s) '%s' ignored (see docs/libcall.md for the list)", what,
+            unknown.c_str());
+  }
+}
 
 void StopAtExit() {
   if (!ProfilingRunning()) return;
@@ -29,6 +39,7 @@ void GiveDescendantsTheirOwnFiles(const Options& options) {
 __attribute__((constructor)) void StartFromEnvironment() {
   std::optional<Options> options = OptionsFromEnvironment();
   if (!options) return;
+  ApplyLibcallSelection(options->libcalls, "LCPROF_LIBCALLS");
   std::string error;
   if (!StartProfiling(*options, &error)) {
     LogLine("LCPROF_OUT: %s; not profiling", error.c_str());

@@ -9,10 +9,12 @@
 
 namespace lcprof {
 
-// Installs the handler for SIGPROF. Control path. Returns false (with errno
-// set) when sigaction fails. The handler is never uninstalled: a SIGPROF still
-// pending when profiling stops must meet a disarmed handler, not the default
-// action, which would kill the program.
+// Installs the handler for SIGPROF through libcall's signal guard, which
+// keeps it installed whatever the program later does with SIGPROF (its
+// sigaction is shadowed, and SIGPROFs it sends itself reach its own handler).
+// Control path. Returns false when sigaction fails. The handler is never
+// uninstalled: a SIGPROF still pending when profiling stops must meet a
+// disarmed handler, not the default action, which would kill the program.
 bool InstallProfSignalHandler();
 
 // Starts/stops recording into `buffer` (each sample weighed by

@@ -5,7 +5,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "profiler/sample.h"
@@ -13,9 +15,9 @@
 namespace lcprof {
 
 struct StackKey {
-  std::vector<uintptr_t> frames;  // as in Sample::frames
+  std::vector<uintptr_t> frames;                      // as in Sample::frames
+  std::vector<std::pair<uint32_t, uintptr_t>> marks;  // as in Sample::mark
   int32_t tid = 0;
-  uint32_t libcall_fn = 0;
   uint64_t g = 0;
   bool operator==(const StackKey&) const = default;
 };
@@ -36,8 +38,12 @@ class StackTable {
     return entries_;
   }
   uint64_t total_samples() const { return total_samples_; }
+  // Names of the threads seen, read from /proc when each first appears (a
+  // thread may be gone by the time the profile is written).
+  const std::unordered_map<int32_t, std::string>& thread_names() const { return thread_names_; }
 
  private:
+  std::unordered_map<int32_t, std::string> thread_names_;
   std::unordered_map<StackKey, StackCounts, StackKeyHash> entries_;
   uint64_t total_samples_ = 0;
 };

@@ -29,8 +29,8 @@ bool StartsWithDigit(const std::string& s, size_t pos) {
 
 }  // namespace
 
-RunResult RunProgram(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-              int timeout_seconds) {
+RunResult RunProgram(const std::vector<std::string>& argv,
+                     const std::map<std::string, std::string>& env, int timeout_seconds) {
   TempDir dir;
   const std::string out_path = dir.File("stdout"), err_path = dir.File("stderr");
   pid_t pid = fork();
@@ -72,8 +72,8 @@ RunResult RunProgram(const std::vector<std::string>& argv, const std::map<std::s
 }
 
 std::vector<Trace> ReadTraces(const std::string& profile) {
-  RunResult r = RunProgram({GO_PATH, "tool", "pprof", "-traces", "-symbolize=none",
-                     "-sample_index=samples", profile});
+  RunResult r = RunProgram(
+      {GO_PATH, "tool", "pprof", "-traces", "-symbolize=none", "-sample_index=samples", profile});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::vector<Trace> traces;
   Trace cur;
@@ -93,7 +93,11 @@ std::vector<Trace> ReadTraces(const std::string& profile) {
     if (!in_block || line.empty()) continue;
     size_t first = line.find_first_not_of(' ');
     if (first == std::string::npos) continue;
-    if (first == 1 && !StartsWithDigit(line, first)) {  // " key:  value" label line
+    // Label lines ("thread_id:  123", keys right-aligned) are indented less
+    // than frame lines and start with a key and a colon.
+    size_t token_end = line.find(' ', first);
+    if (first < 10 && !StartsWithDigit(line, first) && token_end != std::string::npos &&
+        line[token_end - 1] == ':') {
       size_t colon = line.find(':');
       std::string value = line.substr(colon + 1);
       value.erase(0, value.find_first_not_of(' '));

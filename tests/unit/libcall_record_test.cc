@@ -39,7 +39,7 @@ TEST(LibcallRecordTest, ScopePublishesTheCallersFrameAndClearsOnReturn) {
   RecordSnapshot seen;
   CallerOfProbe(&seen);
   EXPECT_NE(seen.sp, 0u);
-  EXPECT_EQ(seen.fn, LibcallId::k_getpid);
+  EXPECT_EQ(seen.fn, static_cast<uintptr_t>(LibcallId::k_getpid));
   EXPECT_EQ(seen.fp, g_caller_fp);
   // The caller's sp at the call site: at or above its own sp, below its frame.
   EXPECT_GE(seen.sp, g_caller_sp_floor);
@@ -59,7 +59,7 @@ TEST(LibcallRecordTest, NestedEnterNeitherRecordsNorClears) {
   EXPECT_EQ(s.sp, 0x7000u);
   EXPECT_EQ(s.pc, 0x1111u);
   EXPECT_EQ(s.fp, 0x7100u);
-  EXPECT_EQ(s.fn, LibcallId::k_read);
+  EXPECT_EQ(s.fn, static_cast<uintptr_t>(LibcallId::k_read));
   Leave(r, true);
   EXPECT_EQ(Read(r).sp, 0u);
 }
@@ -76,7 +76,8 @@ __attribute__((noinline)) void OuterWrapperRaisingSignal() {
 }
 
 TEST(LibcallRecordTest, HandlerCallInsideAWrappedCallKeepsTheOuterRecord) {
-  struct sigaction sa {}, old {};
+  struct sigaction sa {
+  }, old{};
   sa.sa_handler = OnUsr1;
   sigemptyset(&sa.sa_mask);
   ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
@@ -86,7 +87,7 @@ TEST(LibcallRecordTest, HandlerCallInsideAWrappedCallKeepsTheOuterRecord) {
   // Inside the handler's nested call the outer record is the one in force...
   EXPECT_EQ(g_inner_seen.sp, g_outer_seen.sp);
   EXPECT_EQ(g_inner_seen.pc, g_outer_seen.pc);
-  EXPECT_EQ(g_inner_seen.fn, LibcallId::k_read);
+  EXPECT_EQ(g_inner_seen.fn, static_cast<uintptr_t>(LibcallId::k_read));
   // ...and the nested call's return did not clear it.
   EXPECT_EQ(g_inner_after.sp, g_outer_seen.sp);
   EXPECT_EQ(Read(ThisThreadRecord()).sp, 0u);

@@ -83,7 +83,7 @@ TEST_F(SignalHandlerTest, WalksFromTheInterruptedContext) {
   int with_chain = 0;
   for (const Sample& s : samples) {
     EXPECT_EQ(s.cpu_nanos, 1000000u);
-    EXPECT_EQ(s.libcall_fn, 0u);
+    EXPECT_EQ(s.marks, 0u);
     // Outside the clock_gettime call (libc/vDSO) BurnLoop's own frame is
     // walked by frame pointer, so its caller must follow it.
     if (s.depth >= 2 && Within(s.frames[0], BurnLoop) && Within(s.frames[1], BurnCaller)) {
@@ -117,7 +117,9 @@ TEST_F(SignalHandlerTest, WalksFromTheLibcallRecordAndKeepsErrno) {
   std::vector<Sample> samples = Drain(buffer_);
   ASSERT_EQ(samples.size(), 1u);
   const Sample& s = samples[0];
-  EXPECT_EQ(s.libcall_fn, static_cast<uint32_t>(libcall::LibcallId::k_read));
+  ASSERT_EQ(s.marks, 1u);
+  EXPECT_EQ(s.mark[0].fn, static_cast<uintptr_t>(libcall::LibcallId::k_read));
+  EXPECT_EQ(s.mark[0].index, 1u);
   ASSERT_GE(s.depth, 3u);
   // frames[0] is wherever in libc the signal landed; then exactly the caller
   // chain of the wrapper, starting with the wrapper's caller.
@@ -136,7 +138,7 @@ TEST_F(SignalHandlerTest, IgnoresAStaleRecordLeftBelowTheStackPointer) {
   libcall::Leave(r, true);
   std::vector<Sample> samples = Drain(buffer_);
   ASSERT_EQ(samples.size(), 1u);
-  EXPECT_EQ(samples[0].libcall_fn, 0u);
+  EXPECT_EQ(samples[0].marks, 0u);
   for (uint32_t i = 0; i < samples[0].depth; ++i) EXPECT_NE(samples[0].frames[i], 0x401000u);
 }
 

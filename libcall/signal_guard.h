@@ -1,0 +1,51 @@
+// lcprof between the kernel and the program's signal handlers:
+//  - signals lcprof owns (SIGPROF while profiling) stay lcprof's: a program's
+//    sigaction/signal on them is kept in a shadow table and reported back
+//    as if it had taken effect; signals that lcprof's timers did not send are
+//    passed on to the program's handler;
+//  - every other handler the program installs runs inside lcprof's
+//    trampoline, which counts the signal depth of the thread and records
+//    where each handler's frames begin and what it interrupted, so a sample
+//    taken in a handler can be spliced onto the interrupted call's chain
+//    (../shared/docs/libcall-contract.md, "Where C and C++ go beyond").
+#pragma once
+
+#include <signal.h>
+
+#include <cstdint>
+
+namespace lcprof::libcall {
+
+// Deepest nesting of program handlers tracked; deeper ones run untracked.
+inline constexpr int kMaxSignalDepth = 4;
+
+// What the trampoline records for the handler running at depth d (1-based).
+struct SignalFrame {
+  uintptr_t trampoline_fp;       // the trampoline's frame: handler frames lie below it
+  uintptr_t stack_lo, stack_hi;  // the stack the handler runs on (0, 0: unknown)
+  uintptr_t pc, sp, fp;          // the interrupted context
+  const void* ucontext;          // ...all of it, valid while the handler runs
+};
+
+// The calling thread's program-handler depth and frames. Signal-safe.
+int SignalDepth();
+const SignalFrame& SignalFrameAt(int depth);  // 1 <= depth <= SignalDepth()
+
+// The wrapper's sigaction. Transparent for every signal: the same return
+// value, errno and old action the program would see without lcprof.
+int GuardedSigaction(int sig, const struct sigaction* act, struct sigaction* old);
+
+// Control path: lcprof takes `sig` for `handler` (installed now), keeping
+// whatever the program had or later asks for in the shadow table.
+bool OwnSignal(int sig, void (*handler)(int, siginfo_t*, void*));
+
+// Signal-safe: whether the program has a handler function of its own for
+// `sig` behind lcprof (installed through the wrapper).
+bool ProgramHandlesSignal(int sig);
+
+// Signal-safe: runs the program's shadow disposition for a signal lcprof
+// owns but did not send (kill(pid, SIGPROF) by someone else): its handler,
+// or the default action when it asked for SIG_DFL.
+void ForwardToProgram(int sig, siginfo_t* info, void* ucontext);
+
+}  // namespace lcprof::libcall

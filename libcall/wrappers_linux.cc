@@ -1,0 +1,214 @@
+// The wrapped calls (Linux), each in two forms built from one definition:
+//  - the LD_PRELOAD interposer, named like the libc call, which comes before
+//    libc's definition in symbol lookup;
+//  - the explicit API function lcprof_<name> (lcprof/libcall.h).
+// Each opens a libcall scope (scope.h) that publishes its caller, then
+// forwards to the next definition (next_symbols.h). Transparent: same
+// arguments, return value, errno, blocking and signal behaviour as the call.
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <new>
+
+#include "lcprof/libcall.h"
+#include "libcall/g_table.h"
+#include "libcall/next_symbols.h"
+#include "libcall/scope.h"
+#include "libcall/signal_guard.h"
+#include "libcall/thread_hooks.h"
+
+using lcprof::libcall::LibcallId;
+using lcprof::libcall::Next;
+
+#define LCPROF_EXPORT extern "C" __attribute__((visibility("default")))
+
+#define LCPROF_DEFINE_FORWARDER(ret, name, params, args) \
+  LCPROF_EXPORT ret name params {                        \
+    LCPROF_LIBCALL_SCOPE(LibcallId::k_##name);           \
+    return Next().name args;                             \
+  }                                                      \
+  LCPROF_EXPORT ret lcprof_##name params {               \
+    LCPROF_LIBCALL_SCOPE(LibcallId::k_##name);           \
+    return Next().name args;                             \
+  }
+LCPROF_FORWARDED_CALLS(LCPROF_DEFINE_FORWARDER)
+#undef LCPROF_DEFINE_FORWARDER
+
+namespace {
+
+// open's third argument exists only with O_CREAT or O_TMPFILE; reading it
+// otherwise is harmless on x86-64 (a register), and passing it on is what
+// libc's own variadic definition expects.
+mode_t OpenMode(int flags, va_list ap) {
+  return (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE
+             ? static_cast<mode_t>(va_arg(ap, unsigned int))
+             : 0;
+}
+
+}  // namespace
+
+LCPROF_EXPORT int open(const char* path, int flags, ...) {
+  LCPROF_LIBCALL_SCOPE(LibcallId::k_open);
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = OpenMode(flags, ap);
+  va_end(ap);
+  return Next().open(path, flags, mode);
+}
+
+LCPROF_EXPORT int lcprof_open(const char* path, int flags, ...) {
+  LCPROF_LIBCALL_SCOPE(LibcallId::k_open);
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = OpenMode(flags, ap);
+  va_end(ap);
+  return Next().open(path, flags, mode);
+}
+
+// fcntl's optional argument is an int or a pointer depending on cmd; both
+// travel in one 64-bit register on x86-64, so passing a long on is exact.
+LCPROF_EXPORT int fcntl(int fd, int cmd, ...) {
+  LCPROF_LIBCALL_SCOPE(LibcallId::k_fcntl);
+  va_list ap;
+  va_start(ap, cmd);
+  long arg = va_arg(ap, long);
+  va_end(ap);
+  return Next().fcntl(fd, cmd, arg);
+}
+
+LCPROF_EXPORT int lcprof_fcntl(int fd, int cmd, ...) {
+  LCPROF_LIBCALL_SCOPE(LibcallId::k_fcntl);
+  va_list ap;
+  va_start(ap, cmd);
+  long arg = va_arg(ap, long);
+  va_end(ap);
+  return Next().fcntl(fd, cmd, arg);
+}
+
+// exit never returns: its record stays in force while atexit handlers and
+// static destructors run inside it, so their samples splice onto exit's caller.
+LCPROF_EXPORT void exit(int status) {
+  LCPROF_LIBCALL_SCOPE(LibcallId::k_exit);
+  Next().exit(status);
+  __builtin_unreachable();
+}
+
+LCPROF_EXPORT void lcprof_exit(int status) {
+  LCPROF_LIBCALL_SCOPE(LibcallId::k_exit);
+  Next().exit(status);
+  __builtin_unreachable();
+}
+
+LCPROF_EXPORT int sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
+  LCPROF_LIBCALL_SCOPE(LibcallId::k_sigaction);
+  return lcprof::libcall::GuardedSigaction(sig, act, old);
+}
+
+LCPROF_EXPORT int lcprof_sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
+  LCPROF_LIBCALL_SCOPE(LibcallId::k_sigaction);
+  return lcprof::libcall::GuardedSigaction(sig, act, old);
+}
+
+// signal() installs through sigaction in libc without passing the wrapper;
+// route it through the guard too, with glibc's BSD semantics (restart, the
+// signal blocked in its own handler).
+LCPROF_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
+  struct sigaction act {
+  }, old{};
+  act.sa_handler = handler;
+  sigemptyset(&act.sa_mask);
+  if (sig > 0 && sig < NSIG) sigaddset(&act.sa_mask, sig);
+  act.sa_flags = SA_RESTART;
+  if (lcprof::libcall::GuardedSigaction(sig, &act, &old) != 0) return SIG_ERR;
+  return old.sa_handler;
+}
+
+// errno is read through __errno_location by every errno access in the
+// program; interposing it would tax all of them (docs/libcall.md), so it is
+// wrapped only for callers that ask.
+LCPROF_EXPORT int* lcprof_errno_location(void) {
+  LCPROF_LIBCALL_SCOPE(LibcallId::k___errno_location);
+  return Next().errno_location();
+}
+
+namespace {
+
+// What the new thread needs to run the caller's start routine; owned by the
+// trampoline once pthread_create succeeded, by the wrapper otherwise.
+struct ThreadStart {
+  void* (*routine)(void*);
+  void* arg;
+};
+
+// Runs the exit hook however the thread ends: return from the start routine,
+// pthread_exit or cancellation (both unwind through this frame).
+struct ExitHookGuard {
+  ~ExitHookGuard() {
+    lcprof::libcall::RunThreadExitHook();
+    // Retire the record: nothing may be walked from it once the thread's
+    // code is gone. (Later wrapped calls during teardown record afresh.)
+    lcprof::libcall::Leave(lcprof::libcall::ThisThreadRecord(), true);
+  }
+};
+
+int CreateThread(pthread_t* thread, const pthread_attr_t* attr, void* (*routine)(void*), void* arg);
+
+}  // namespace
+
+// Every thread created through the wrapper starts here; named plainly since
+// it shows in profiles between start_thread and the program's start routine.
+// The record is zero (TLS starts zeroed) before any of the thread's code runs.
+extern "C" void* lcprof_thread_start(void* p) {
+  ThreadStart start = *static_cast<ThreadStart*>(p);
+  delete static_cast<ThreadStart*>(p);
+  lcprof::libcall::RunThreadStartHook();
+  ExitHookGuard guard;
+  return start.routine(start.arg);
+}
+
+namespace {
+int CreateThread(pthread_t* thread, const pthread_attr_t* attr, void* (*routine)(void*),
+                 void* arg) {
+  auto* start = new (std::nothrow) ThreadStart{routine, arg};
+  if (start == nullptr) return EAGAIN;
+  int rc = Next().pthread_create(thread, attr, lcprof_thread_start, start);
+  if (rc != 0) delete start;
+  return rc;
+}
+}  // namespace
+
+LCPROF_EXPORT int pthread_create(pthread_t* thread, const pthread_attr_t* attr,
+                                 void* (*routine)(void*), void* arg) {
+  LCPROF_LIBCALL_SCOPE(LibcallId::k_pthread_create);
+  return CreateThread(thread, attr, routine, arg);
+}
+
+LCPROF_EXPORT int lcprof_pthread_create(pthread_t* thread, const pthread_attr_t* attr,
+                                        void* (*routine)(void*), void* arg) {
+  LCPROF_LIBCALL_SCOPE(LibcallId::k_pthread_create);
+  return CreateThread(thread, attr, routine, arg);
+}
+
+// Regions entered by runtimes and schedulers with an explicit caller.
+LCPROF_EXPORT int lcprof_libcall_enter(uintptr_t pc, uintptr_t sp, uintptr_t fp, const char* name) {
+  auto fn = reinterpret_cast<uintptr_t>(name != nullptr ? name : "[libcall region]");
+  return lcprof::libcall::Enter(lcprof::libcall::ThisThreadRecord(), fn, pc, sp, fp) ? 1 : 0;
+}
+
+LCPROF_EXPORT void lcprof_libcall_leave(int token) {
+  lcprof::libcall::Leave(lcprof::libcall::ThisThreadRecord(), token != 0);
+}
+
+LCPROF_EXPORT lcprof_g lcprof_g_register(const char* name, uintptr_t stack_lo, uintptr_t stack_hi) {
+  return lcprof::libcall::RegisterG(name, stack_lo, stack_hi);
+}
+
+LCPROF_EXPORT void lcprof_g_unregister(lcprof_g g) { lcprof::libcall::UnregisterG(g); }
+
+LCPROF_EXPORT void lcprof_g_switch(lcprof_g g) { lcprof::libcall::SetCurrentG(g); }
+
+LCPROF_EXPORT lcprof_g lcprof_g_current(void) { return lcprof::libcall::CurrentG(); }

@@ -1,0 +1,27 @@
+// The reader side of the libcall contract: builds a sample's stack from the
+// interrupted context, the thread's libcall records and the program-handler
+// frames lcprof's signal trampoline recorded (libcall/signal_guard.h).
+// Called by the SIGPROF handler (signal_handler.cc); walks with unwinder.h.
+#pragma once
+
+#include <cstdint>
+
+#include "profiler/platform.h"
+#include "profiler/sample.h"
+
+namespace lcprof {
+
+// Learns which code cannot be walked with frame pointers and so is the
+// "inside of a wrapped call": the modules that define the wrapped calls
+// (libc), the dynamic loader and the vDSO. Control path; call before the
+// handler is armed. Idempotent.
+void PrepareLibcallReader();
+
+// Signal-safe: true when pc lies in code PrepareLibcallReader marked.
+bool InWrappedCallCode(uintptr_t pc);
+
+// Fills s.frames, s.depth and s.mark (and s.g) for the interrupted context
+// `regs` (full registers in `ucontext`). Signal-safe.
+void FillSampleStack(Sample& s, const InterruptedRegs& regs, const void* ucontext);
+
+}  // namespace lcprof
