@@ -1,0 +1,9 @@
+# End-to-end tests of the libcall contract.
+add_executable(libcall_test libcall_test.cc)
+target_link_libraries(libcall_test PRIVATE e2e_util GTest::gtest_main)
+target_compile_definitions(libcall_test PRIVATE
+  LIBCALL_HANDLER_PATH="$<TARGET_FILE:libcall_handler>"
+  LIBCALL_SIGPROF_PATH="$<TARGET_FILE:libcall_sigprof>"
+  LIBCALL_TRANSPARENCY_PATH="$<TARGET_FILE:libcall_transparency>")
+add_dependencies(libcall_test lcprof workload libcall_handler libcall_sigprof libcall_transparency)
+gtest_discover_tests(libcall_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300 LABELS e2e)

@@ -1,0 +1,114 @@
+// The libcall contract end to end, under LD_PRELOAD: every wrapped call is
+// transparent, the selection variable, a program's own SIGPROF use, and the
+// work that a blind "charge it to the wrapped call" rule would hide: a signal
+// handler running while its thread blocks in read(), an atexit handler
+// running inside exit(). Their shares must match the truth the program
+// measures with CLOCK_THREAD_CPUTIME_ID.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "tests/e2e/e2e_util.h"
+
+namespace lcprof::e2e {
+namespace {
+
+std::map<std::string, double> ParseTruth(const std::string& out) {
+  std::map<std::string, double> truth;
+  std::istringstream in(out);
+  std::string word, name;
+  double value = 0;
+  while (in >> word) {
+    if (word == "truth" && in >> name >> value) truth[name] = value;
+  }
+  return truth;
+}
+
+double SharePercent(const std::vector<Trace>& traces, const std::string& fn) {
+  long long total = TotalCount(traces);
+  return total == 0
+             ? 0
+             : 100.0 * static_cast<double>(CountWith(traces, fn)) / static_cast<double>(total);
+}
+
+class HandlerShareTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(HandlerShareTest, HandlerAndAtexitWorkKeepTheirTrueShareAndChains) {
+  TempDir dir;
+  std::string profile = dir.File("h.pb.gz");
+  RunResult r = RunProgram({LIBCALL_HANDLER_PATH, "100"}, {{"LD_PRELOAD", LCPROF_LIB_PATH},
+                                                           {"LCPROF_OUT", profile},
+                                                           {"LCPROF_HZ", "1000"},
+                                                           {"LCPROF_UNWIND", GetParam()}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto truth = ParseTruth(r.out);
+  ASSERT_EQ(truth.size(), 3u) << r.out;
+  auto traces = ReadTraces(profile);
+  std::string top = PprofTop(profile);
+  for (const char* fn : {"handler_burn", "main_burn", "atexit_burn"}) {
+    EXPECT_NEAR(SharePercent(traces, fn), truth[fn], 3.0) << fn << "\n" << top;
+  }
+  long long handler = CountWith(traces, "handler_burn");
+  long long at_exit = CountWith(traces, "atexit_burn");
+  EXPECT_GE(CountWithChain(traces, {"handler_burn", "on_usr1", "[signal]", "read", "blocked_reader",
+                                    "reader_main"}) *
+                100,
+            handler * 95)
+      << top;
+  EXPECT_GE(CountWithChain(traces, {"atexit_burn", "on_exit_handler"}) * 100, at_exit * 95) << top;
+  EXPECT_GE(CountWithChain(traces, {"on_exit_handler", "exit", "main"}) * 100, at_exit * 90) << top;
+}
+
+INSTANTIATE_TEST_SUITE_P(Unwinders, HandlerShareTest, ::testing::Values("fp", "hybrid"));
+
+TEST(LibcallTest, EveryWrappedCallIsTransparent) {
+  RunResult plain = RunProgram({LIBCALL_TRANSPARENCY_PATH});
+  TempDir dir;
+  RunResult preloaded = RunProgram({LIBCALL_TRANSPARENCY_PATH}, {{"LD_PRELOAD", LCPROF_LIB_PATH}});
+  RunResult profiled =
+      RunProgram({LIBCALL_TRANSPARENCY_PATH},
+                 {{"LD_PRELOAD", LCPROF_LIB_PATH}, {"LCPROF_OUT", dir.File("t.pb.gz")}});
+  EXPECT_EQ(plain.exit_code, 3);
+  EXPECT_GT(std::count(plain.out.begin(), plain.out.end(), '\n'), 60);
+  EXPECT_EQ(preloaded.exit_code, plain.exit_code);
+  EXPECT_EQ(profiled.exit_code, plain.exit_code);
+  EXPECT_EQ(preloaded.out, plain.out);
+  EXPECT_EQ(profiled.out, plain.out);
+  EXPECT_EQ(profiled.err, plain.err);
+  EXPECT_TRUE(FileExists(dir.File("t.pb.gz")));
+}
+
+TEST(LibcallTest, ProgramThatResetsSigprofIsNeitherKilledNorDeceived) {
+  RunResult plain = RunProgram({LIBCALL_SIGPROF_PATH});
+  TempDir dir;
+  RunResult profiled = RunProgram(
+      {LIBCALL_SIGPROF_PATH},
+      {{"LD_PRELOAD", LCPROF_LIB_PATH}, {"LCPROF_OUT", dir.File("s.pb.gz")}, {"LCPROF_HZ", "500"}});
+  ASSERT_EQ(plain.exit_code, 0);
+  EXPECT_EQ(profiled.exit_code, 0) << profiled.err;
+  EXPECT_EQ(profiled.out, plain.out);
+  auto traces = ReadTraces(dir.File("s.pb.gz"));
+  // Sampling went on after the program set SIGPROF to SIG_DFL, then SIG_IGN.
+  EXPECT_GE(CountWith(traces, "sigprof_user_burn"), TotalCount(traces) * 8 / 10);
+  EXPECT_GE(TotalCount(traces), 100);
+}
+
+TEST(LibcallTest, UnknownNameInSelectionIsReportedAndTheRestApplies) {
+  RunResult plain = RunProgram({WORKLOAD_PATH, "rw", "0.4", "6"});
+  TempDir dir;
+  RunResult r =
+      RunProgram({WORKLOAD_PATH, "rw", "0.4", "6"}, {{"LD_PRELOAD", LCPROF_LIB_PATH},
+                                                     {"LCPROF_OUT", dir.File("sel.pb.gz")},
+                                                     {"LCPROF_LIBCALLS", "read,bogus_call"}});
+  EXPECT_EQ(r.exit_code, 6);
+  ASSERT_EQ(r.err.rfind("lcprof: LCPROF_LIBCALLS", 0), 0u) << r.err;
+  std::string first = r.err.substr(0, r.err.find('\n'));
+  EXPECT_NE(first.find("'bogus_call'"), std::string::npos) << first;
+  EXPECT_EQ(r.err.substr(r.err.find('\n') + 1), plain.err);
+  auto traces = ReadTraces(dir.File("sel.pb.gz"));
+  EXPECT_GE(CountWithChain(traces, {"read", "reader_hot", "main"}), 10);
+}
+
+}  // namespace
+}  // namespace lcprof::e2e

@@ -1,0 +1,10 @@
+# Programs for the libcall contract's end-to-end tests.
+add_executable(libcall_handler libcall_handler.c)
+target_compile_options(libcall_handler PRIVATE ${LCPROF_TEST_PROGRAM_FLAGS})
+target_link_libraries(libcall_handler PRIVATE Threads::Threads)
+add_executable(libcall_sigprof libcall_sigprof.c)
+target_compile_options(libcall_sigprof PRIVATE ${LCPROF_TEST_PROGRAM_FLAGS})
+
+add_executable(libcall_transparency libcall_transparency.c)
+target_compile_options(libcall_transparency PRIVATE -O1 -g -fno-omit-frame-pointer -Wall -Wextra)
+target_link_libraries(libcall_transparency PRIVATE Threads::Threads)
