@@ -17,10 +17,10 @@ namespace lcprof {
 struct ProfileMeta {
   int64_t start_time_nanos = 0;  // wall clock when profiling started
   int64_t duration_nanos = 0;
-  int64_t period_nanos = 0;      // CPU time between two samples as programmed
-  uint64_t lost_samples = 0;     // samples the buffer had no room for
+  int64_t period_nanos = 0;   // CPU time between two samples as programmed
+  uint64_t lost_samples = 0;  // samples the buffer had no room for
   std::vector<std::string> comments;
-  std::string main_executable;   // path of the main program, listed first
+  std::string main_executable;  // path of the main program, listed first
 };
 
 perftools::profiles::Profile BuildProfile(const StackTable& table, const ProfileMeta& meta,
