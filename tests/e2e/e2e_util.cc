@@ -101,7 +101,7 @@ std::vector<Trace> ReadTraces(const std::string& profile) {
       size_t colon = line.find(':');
       std::string value = line.substr(colon + 1);
       value.erase(0, value.find_first_not_of(' '));
-      cur.labels[line.substr(1, colon - 1)] = value;
+      cur.labels[line.substr(first, colon - first)] = value;
       continue;
     }
     if (cur.frames.empty() && StartsWithDigit(line, first)) {

@@ -4,6 +4,8 @@ target_link_libraries(libcall_test PRIVATE e2e_util GTest::gtest_main)
 target_compile_definitions(libcall_test PRIVATE
   LIBCALL_HANDLER_PATH="$<TARGET_FILE:libcall_handler>"
   LIBCALL_SIGPROF_PATH="$<TARGET_FILE:libcall_sigprof>"
-  LIBCALL_TRANSPARENCY_PATH="$<TARGET_FILE:libcall_transparency>")
-add_dependencies(libcall_test lcprof workload libcall_handler libcall_sigprof libcall_transparency)
+  LIBCALL_TRANSPARENCY_PATH="$<TARGET_FILE:libcall_transparency>"
+  FIBERS_PATH="$<TARGET_FILE:fibers>")
+add_dependencies(libcall_test lcprof workload libcall_handler libcall_sigprof libcall_transparency
+                fibers)
 gtest_discover_tests(libcall_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300 LABELS e2e)

@@ -110,5 +110,37 @@ TEST(LibcallTest, UnknownNameInSelectionIsReportedAndTheRestApplies) {
   EXPECT_GE(CountWithChain(traces, {"read", "reader_hot", "main"}), 10);
 }
 
+TEST(LibcallTest, FibersAreWalkedOnTheirOwnStacksAndLabelled) {
+  TempDir dir;
+  std::string profile = dir.File("f.pb.gz");
+  RunResult r = RunProgram({FIBERS_PATH}, {{"LCPROF_OUT", profile}, {"LCPROF_HZ", "1000"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "fibers: done\n");
+  auto traces = ReadTraces(profile);
+  std::map<std::string, long long> per_g, per_g_chain;
+  long long foreign = 0;
+  for (const Trace& t : traces) {
+    auto g = t.labels.find("g");
+    if (g == t.labels.end()) continue;
+    per_g[g->second] += t.count;
+    for (size_t i = 0; i + 1 < t.frames.size(); ++i) {
+      if (t.frames[i] == "fiber_work" && t.frames[i + 1] == "fiber_entry") {
+        per_g_chain[g->second] += t.count;
+        break;
+      }
+    }
+    for (const auto& f : t.frames) foreign += f.rfind("[unknown", 0) == 0 ? t.count : 0;
+  }
+  ASSERT_EQ(per_g.size(), 3u) << PprofTop(profile);
+  for (const auto& [g, n] : per_g) {
+    EXPECT_GE(per_g_chain[g] * 100, n * 90) << g;  // the fiber's own stack, walked
+  }
+  EXPECT_EQ(foreign, 0);
+  // Work per turn is 1:2:3.
+  double total = static_cast<double>(per_g["fiber-a"] + per_g["fiber-b"] + per_g["fiber-c"]);
+  EXPECT_NEAR(per_g["fiber-c"] / total, 0.5, 0.08);
+  EXPECT_NEAR(per_g["fiber-a"] / total, 1.0 / 6, 0.08);
+}
+
 }  // namespace
 }  // namespace lcprof::e2e

@@ -8,3 +8,8 @@ target_compile_options(libcall_sigprof PRIVATE ${LCPROF_TEST_PROGRAM_FLAGS})
 add_executable(libcall_transparency libcall_transparency.c)
 target_compile_options(libcall_transparency PRIVATE -O1 -g -fno-omit-frame-pointer -Wall -Wextra)
 target_link_libraries(libcall_transparency PRIVATE Threads::Threads)
+
+# The fiber scheduler example from docs/, as users would build it.
+add_executable(fibers ${CMAKE_SOURCE_DIR}/docs/examples/fibers.c)
+target_compile_options(fibers PRIVATE -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -Wall -Wextra -Werror)
+target_link_libraries(fibers PRIVATE lcprof)
