@@ -4,6 +4,8 @@
 // can name it even when the interrupted pc is in an unnamed libc helper.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -60,8 +62,13 @@ enum class LibcallId : uint32_t {
 const char* LibcallName(LibcallId id);
 
 // Which wrapped calls publish a record (LCPROF_LIBCALLS). A disabled call
-// still forwards, exactly as before; it just records nothing.
-bool LibcallEnabled(LibcallId id);  // signal-safe
+// still forwards, exactly as before; it just records nothing. Written on the
+// control path, read by every wrapper: relaxed atomics, stored inverted so
+// that zero-initialisation (before any constructor runs) means "all enabled".
+extern std::atomic<bool> g_libcall_disabled[static_cast<size_t>(LibcallId::kCount)];
+inline bool LibcallEnabled(LibcallId id) {  // signal-safe
+  return !g_libcall_disabled[static_cast<size_t>(id)].load(std::memory_order_relaxed);
+}
 
 // Applies "all", "none" or a comma list of names. Unknown names are listed in
 // *unknown (comma-separated) and ignored; the valid ones still apply.

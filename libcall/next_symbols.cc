@@ -8,9 +8,6 @@
 namespace lcprof::libcall {
 namespace {
 
-NextSymbols g_next;
-std::atomic<bool> g_resolved{false};
-
 template <typename Fn>
 void ResolveOne(Fn*& slot, const char* name) {
   if (slot == nullptr) slot = reinterpret_cast<Fn*>(dlsym(RTLD_NEXT, name));
@@ -18,24 +15,21 @@ void ResolveOne(Fn*& slot, const char* name) {
 
 }  // namespace
 
+NextSymbols g_next_symbols;
+std::atomic<bool> g_next_resolved{false};
+
 void ResolveNextSymbols() {
-  if (g_resolved.load(std::memory_order_acquire)) return;
-#define LCPROF_RESOLVE(ret, name, params, args) ResolveOne(g_next.name, #name);
+  if (g_next_resolved.load(std::memory_order_acquire)) return;
+#define LCPROF_RESOLVE(ret, name, params, args) ResolveOne(g_next_symbols.name, #name);
   LCPROF_FORWARDED_CALLS(LCPROF_RESOLVE)
 #undef LCPROF_RESOLVE
-  ResolveOne(g_next.open, "open");
-  ResolveOne(g_next.fcntl, "fcntl");
-  ResolveOne(g_next.exit, "exit");
-  ResolveOne(g_next.sigaction, "sigaction");
-  ResolveOne(g_next.pthread_create, "pthread_create");
-  ResolveOne(g_next.errno_location, "__errno_location");
-  g_resolved.store(true, std::memory_order_release);
-}
-
-const NextSymbols& Next() {
-  if (!g_resolved.load(std::memory_order_acquire)) [[unlikely]]
-    ResolveNextSymbols();
-  return g_next;
+  ResolveOne(g_next_symbols.open, "open");
+  ResolveOne(g_next_symbols.fcntl, "fcntl");
+  ResolveOne(g_next_symbols.exit, "exit");
+  ResolveOne(g_next_symbols.sigaction, "sigaction");
+  ResolveOne(g_next_symbols.pthread_create, "pthread_create");
+  ResolveOne(g_next_symbols.errno_location, "__errno_location");
+  g_next_resolved.store(true, std::memory_order_release);
 }
 
 __attribute__((constructor(101))) static void ResolveAtLoad() { ResolveNextSymbols(); }

@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
+
 #include "lcprof/libcall_calls.h"
 
 namespace lcprof::libcall {
@@ -27,7 +29,15 @@ struct NextSymbols {
 // it (another library's constructor), by that wrapper.
 void ResolveNextSymbols();
 
-// The table, resolved on first use.
-const NextSymbols& Next();
+extern NextSymbols g_next_symbols;
+extern std::atomic<bool> g_next_resolved;
+
+// The table, resolved on first use. Inline: every wrapper reads it.
+inline const NextSymbols& Next() {
+  if (!g_next_resolved.load(std::memory_order_acquire)) [[unlikely]] {
+    ResolveNextSymbols();
+  }
+  return g_next_symbols;
+}
 
 }  // namespace lcprof::libcall

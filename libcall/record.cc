@@ -9,11 +9,6 @@
 namespace lcprof::libcall {
 namespace {
 
-// Zero-initialised POD in initial-exec TLS: no constructor runs and no
-// __tls_get_addr call happens on access, so the signal handler may touch it.
-__attribute__((tls_model("initial-exec"))) thread_local Record t_records[kMaxSignalDepth + 1];
-__attribute__((tls_model("initial-exec"))) thread_local uintptr_t t_current_g;
-
 constexpr const char* kNames[] = {"",
 #define LCPROF_LIBCALL_NAME(name) #name,
                                   LCPROF_LIBCALLS(LCPROF_LIBCALL_NAME)
@@ -22,26 +17,16 @@ constexpr const char* kNames[] = {"",
 constexpr size_t kCount = static_cast<size_t>(LibcallId::kCount);
 static_assert(sizeof(kNames) / sizeof(kNames[0]) == kCount);
 
-// Written on the control path, read by wrappers anywhere: relaxed atomics.
-// Stored inverted so that zero-initialisation (before any constructor runs)
-// means "every call enabled".
-std::atomic<bool> g_disabled[kCount] = {};
+constexpr size_t kCallCount = kCount;
 
 }  // namespace
 
-Record& ThisThreadRecord() { return t_records[SignalDepth()]; }
-Record& RecordAtDepth(int depth) { return t_records[depth]; }
-uintptr_t CurrentG() { return t_current_g; }
-void SetCurrentG(uintptr_t g) { t_current_g = g; }
+__thread ThreadState t_libcall_state;
+std::atomic<bool> g_libcall_disabled[static_cast<size_t>(LibcallId::kCount)] = {};
 
 const char* LibcallName(LibcallId id) {
   auto i = static_cast<size_t>(id);
   return i < kCount ? kNames[i] : "";
-}
-
-bool LibcallEnabled(LibcallId id) {
-  auto i = static_cast<size_t>(id);
-  return i < kCount && !g_disabled[i].load(std::memory_order_relaxed);
 }
 
 bool ConfigureLibcalls(const std::string& selection, std::string* unknown) {
@@ -67,7 +52,9 @@ bool ConfigureLibcalls(const std::string& selection, std::string* unknown) {
       }
     }
   }
-  for (size_t i = 1; i < kCount; ++i) g_disabled[i].store(!want[i], std::memory_order_relaxed);
+  for (size_t i = 1; i < kCallCount; ++i) {
+    g_libcall_disabled[i].store(!want[i], std::memory_order_relaxed);
+  }
   return unknown->empty();
 }
 

@@ -36,6 +36,21 @@ struct Record {
   uintptr_t sp;
 };
 
+// Deepest nesting of program signal handlers tracked (signal_guard.h);
+// deeper ones run untracked, sharing the deepest level's record.
+inline constexpr int kMaxSignalDepth = 4;
+
+// Per-thread state of the contract, in one initial-exec TLS block so that
+// wrappers and the signal handler reach it with one %fs-relative access and
+// no call (no __tls_get_addr, no lazy-init guard: it is plain data, zeroed
+// when the thread starts).
+struct ThreadState {
+  Record records[kMaxSignalDepth + 1];  // one per signal depth; [0]: the thread's own code
+  int depth;                            // program handlers running (signal_guard.h)
+  uintptr_t current_g;                  // the G the thread runs, 0: the thread itself
+};
+extern __thread ThreadState t_libcall_state __attribute__((tls_model("initial-exec")));
+
 // Record::fn values from here on are pointers to static strings (regions
 // entered through the public API), below it LibcallId values.
 inline constexpr uintptr_t kFirstNamePointer = 4096;
@@ -52,12 +67,17 @@ inline std::atomic_ref<uintptr_t> WritingOf(Record& r) {
 // record of the call it interrupted is never touched (writer rule 1) while
 // its own wrapped calls still publish their callers. Initial-exec TLS:
 // reachable from a signal handler without __tls_get_addr.
-Record& ThisThreadRecord();
-Record& RecordAtDepth(int depth);  // 0 <= depth <= kMaxSignalDepth
+inline Record& RecordAtDepth(int depth) {  // 0 <= depth <= kMaxSignalDepth
+  return t_libcall_state.records[depth];
+}
+inline Record& ThisThreadRecord() {
+  int d = t_libcall_state.depth;
+  return t_libcall_state.records[d < kMaxSignalDepth ? d : kMaxSignalDepth];
+}
 
 // The G the calling thread currently runs (0 = the OS thread itself).
-uintptr_t CurrentG();
-void SetCurrentG(uintptr_t g);
+inline uintptr_t CurrentG() { return t_libcall_state.current_g; }
+inline void SetCurrentG(uintptr_t g) { t_libcall_state.current_g = g; }
 
 // Writer side. Returns true when this call recorded (and so must clear).
 // May run in any context, including signal handlers; async-signal-safe.

@@ -33,7 +33,6 @@ struct ProgramAction {
 ProgramAction g_program[kSignals];
 std::atomic<void (*)(int, siginfo_t*, void*)> g_owner[kSignals];
 
-__attribute__((tls_model("initial-exec"))) thread_local int t_depth;
 __attribute__((tls_model("initial-exec"))) thread_local SignalFrame t_frames[kMaxSignalDepth + 1];
 
 bool ValidSignal(int sig) { return sig >= 1 && sig < kSignals && sig != SIGKILL && sig != SIGSTOP; }
@@ -88,14 +87,13 @@ void RunProgramHandler(int sig, siginfo_t* info, void* ucontext) {
 
 }  // namespace
 
-int SignalDepth() { return t_depth; }
 const SignalFrame& SignalFrameAt(int depth) { return t_frames[depth]; }
 
 // Every program handler installed through the wrapper runs here. Named
 // plainly: it is the frame between the kernel's signal frame and the handler.
 extern "C" void lcprof_signal_trampoline(int sig, siginfo_t* info, void* ucontext) {
   const auto me = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
-  int depth = t_depth;
+  int depth = t_libcall_state.depth;
   // A handler left by longjmp never came back to pop its frame: frames whose
   // trampoline lies below this one on the same stack are dead.
   while (depth > 0 && t_frames[depth].trampoline_fp < me &&
@@ -115,11 +113,11 @@ extern "C" void lcprof_signal_trampoline(int sig, siginfo_t* info, void* ucontex
     f.ucontext = ucontext;
     Leave(RecordAtDepth(depth), true);  // the handler starts with no record of its own
     std::atomic_signal_fence(std::memory_order_seq_cst);
-    t_depth = depth;
+    t_libcall_state.depth = depth;
   }
   RunProgramHandler(sig, info, ucontext);
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  t_depth = outer;
+  t_libcall_state.depth = outer;
 }
 
 int GuardedSigaction(int sig, const struct sigaction* act, struct sigaction* old) {

@@ -14,10 +14,9 @@
 
 #include <cstdint>
 
-namespace lcprof::libcall {
+#include "libcall/record.h"
 
-// Deepest nesting of program handlers tracked; deeper ones run untracked.
-inline constexpr int kMaxSignalDepth = 4;
+namespace lcprof::libcall {
 
 // What the trampoline records for the handler running at depth d (1-based).
 struct SignalFrame {
@@ -28,7 +27,7 @@ struct SignalFrame {
 };
 
 // The calling thread's program-handler depth and frames. Signal-safe.
-int SignalDepth();
+inline int SignalDepth() { return t_libcall_state.depth; }
 const SignalFrame& SignalFrameAt(int depth);  // 1 <= depth <= SignalDepth()
 
 // The wrapper's sigaction. Transparent for every signal: the same return
