@@ -5,7 +5,8 @@ target_compile_definitions(libcall_test PRIVATE
   LIBCALL_HANDLER_PATH="$<TARGET_FILE:libcall_handler>"
   LIBCALL_SIGPROF_PATH="$<TARGET_FILE:libcall_sigprof>"
   LIBCALL_TRANSPARENCY_PATH="$<TARGET_FILE:libcall_transparency>"
-  FIBERS_PATH="$<TARGET_FILE:fibers>")
+  FIBERS_PATH="$<TARGET_FILE:fibers>"
+  LIBCALL_CALLERS_PATH="$<TARGET_FILE:libcall_callers>")
 add_dependencies(libcall_test lcprof workload libcall_handler libcall_sigprof libcall_transparency
-                fibers)
+                fibers libcall_callers)
 gtest_discover_tests(libcall_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300 LABELS e2e)

@@ -62,6 +62,45 @@ TEST_P(HandlerShareTest, HandlerAndAtexitWorkKeepTheirTrueShareAndChains) {
 
 INSTANTIATE_TEST_SUITE_P(Unwinders, HandlerShareTest, ::testing::Values("fp", "hybrid"));
 
+// The bar: CPU mostly inside wrapped calls, frame-pointer walker
+// only, each caller's share within 2 points of the truth.
+TEST(LibcallTest, FramePointerWalkerChargesEachWrappedCallToItsCaller) {
+  TempDir dir;
+  std::string profile = dir.File("c.pb.gz");
+  RunResult r = RunProgram({LIBCALL_CALLERS_PATH, "4"}, {{"LD_PRELOAD", LCPROF_LIB_PATH},
+                                                         {"LCPROF_OUT", profile},
+                                                         {"LCPROF_HZ", "1000"},
+                                                         {"LCPROF_UNWIND", "fp"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto truth = ParseTruth(r.out);
+  ASSERT_EQ(truth.size(), 5u) << r.out;
+  auto traces = ReadTraces(profile);
+  std::string top = PprofTop(profile);
+  for (const auto& [caller, percent] : truth) {
+    EXPECT_NEAR(SharePercent(traces, caller), percent, 2.0) << caller << "\n" << top;
+  }
+  // Inside the wrapped calls, the caller is right there above the call.
+  const std::map<std::string, std::string> caller_of = {{"read", "call_read"},
+                                                        {"write", "call_write"},
+                                                        {"getpid", "call_getpid"},
+                                                        {"pthread_mutex_lock", "call_mutex"},
+                                                        {"pthread_mutex_unlock", "call_mutex"},
+                                                        {"mmap", "call_mmap"},
+                                                        {"munmap", "call_mmap"}};
+  long long inside = 0, right = 0;
+  for (const Trace& t : traces) {
+    for (size_t i = 0; i + 1 < t.frames.size() && i < 3; ++i) {
+      auto it = caller_of.find(t.frames[i]);
+      if (it == caller_of.end()) continue;
+      inside += t.count;
+      if (t.frames[i + 1] == it->second) right += t.count;
+      break;
+    }
+  }
+  EXPECT_GE(inside, TotalCount(traces) / 2) << top;
+  EXPECT_GE(right * 100, inside * 98) << top;
+}
+
 TEST(LibcallTest, EveryWrappedCallIsTransparent) {
   RunResult plain = RunProgram({LIBCALL_TRANSPARENCY_PATH});
   TempDir dir;

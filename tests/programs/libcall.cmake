@@ -13,3 +13,7 @@ target_link_libraries(libcall_transparency PRIVATE Threads::Threads)
 add_executable(fibers ${CMAKE_SOURCE_DIR}/docs/examples/fibers.c)
 target_compile_options(fibers PRIVATE -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -Wall -Wextra -Werror)
 target_link_libraries(fibers PRIVATE lcprof)
+
+add_executable(libcall_callers libcall_callers.c)
+target_compile_options(libcall_callers PRIVATE ${LCPROF_TEST_PROGRAM_FLAGS})
+target_link_libraries(libcall_callers PRIVATE Threads::Threads)
