@@ -18,6 +18,8 @@ void ResolveOne(Fn*& slot, const char* name) {
 NextSymbols g_next_symbols;
 std::atomic<bool> g_next_resolved{false};
 
+void* ResolveNext(const char* name) { return dlsym(RTLD_NEXT, name); }
+
 void ResolveNextSymbols() {
   if (g_next_resolved.load(std::memory_order_acquire)) return;
 #define LCPROF_RESOLVE(ret, name, params, args) ResolveOne(g_next_symbols.name, #name);

@@ -29,6 +29,10 @@ struct NextSymbols {
 // it (another library's constructor), by that wrapper.
 void ResolveNextSymbols();
 
+// dlsym(RTLD_NEXT, name) from inside lcprof, for interposers outside the
+// table (exec*). Not async-signal-safe.
+void* ResolveNext(const char* name);
+
 extern NextSymbols g_next_symbols;
 extern std::atomic<bool> g_next_resolved;
 
