@@ -32,12 +32,12 @@ bool SentByProgram(const siginfo_t* info) {
 void OnProfSignal(int /*sig*/, siginfo_t* info, void* ucontext) {
   const int saved_errno = errno;
   g_in_flight.fetch_add(1, std::memory_order_acquire);
-  if (SentByProgram(info)) {
+  SampleBuffer* buffer = g_buffer.load(std::memory_order_acquire);
+  if (SentByProgram(info) || buffer == nullptr) {
+    // Not profiling (any more), or the program's own signal: the program's.
     libcall::ForwardToProgram(SIGPROF, info, ucontext);
-  } else if (SampleBuffer* buffer = g_buffer.load(std::memory_order_acquire)) {
-    if (uint64_t cpu_nanos = WeighProfSignal(info); cpu_nanos != 0) {
-      RecordSampleFromContext(*buffer, ucontext, cpu_nanos);
-    }
+  } else if (uint64_t cpu_nanos = WeighProfSignal(info); cpu_nanos != 0) {
+    RecordSampleFromContext(*buffer, ucontext, cpu_nanos);
   }
   g_in_flight.fetch_sub(1, std::memory_order_release);
   errno = saved_errno;
