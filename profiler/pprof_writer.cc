@@ -35,6 +35,10 @@ const char* PseudoFrameName(uintptr_t f) {
       return "[lost: sample buffer full]";
     case kFrameSignal:
       return "[signal]";
+    case kFrameBrokenChain:
+      return "[unknown: broken frame chain]";
+    case kFrameDwarfFailed:
+      return "[unknown: dwarf step failed]";
     default:
       return "[unknown]";
   }

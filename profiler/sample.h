@@ -19,6 +19,9 @@ enum PseudoFrame : uintptr_t {
   kFrameNoStackBounds = 2,  // the thread's stack bounds are unknown: no walk
   kFrameForeignStack = 3,   // the interrupted sp is outside the thread's stack
   kFrameLost = 4,           // stands for samples the buffer had no room for
+  kFrameBrokenChain = 10,   // a caller failed a check (frame outside the stack, not above
+                            // the previous one, bad frame pointer): what lies above is unknown
+  kFrameDwarfFailed = 11,   // libunwind could not step a frame it had unwind info for
   kFrameSignal = 100,       // a signal frame: above it, the code the handler interrupted
   kPseudoFrameLimit = 4096,
 };

@@ -12,6 +12,7 @@ FpWalkResult WalkFramePointers(uintptr_t fp, uintptr_t floor, StackBounds stack,
   constexpr uintptr_t kFrameRecord = 2 * sizeof(uintptr_t);  // saved fp, return address
   for (;;) {
     if (fp < floor || fp > stack.hi - kFrameRecord || (fp & (sizeof(uintptr_t) - 1)) != 0) {
+      r.broken = r.count > 0 || fp != 0;
       return r;
     }
     const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
@@ -23,7 +24,11 @@ FpWalkResult WalkFramePointers(uintptr_t fp, uintptr_t floor, StackBounds stack,
       return r;
     }
     out[r.count++] = ret;
-    if (next_fp <= fp) return r;
+    if (next_fp == 0) return r;  // the root: _start and clone clear rbp
+    if (next_fp <= fp) {
+      r.broken = true;
+      return r;
+    }
     floor = fp + kFrameRecord;
     fp = next_fp;
   }

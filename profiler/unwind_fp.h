@@ -12,6 +12,9 @@ namespace lcprof {
 struct FpWalkResult {
   int count = 0;           // return addresses written
   bool truncated = false;  // stopped because `max` was reached
+  // Stopped on a frame that broke a rule (outside the stack, misaligned, not
+  // above the previous one) rather than at the chain's root (a saved fp of 0).
+  bool broken = false;
 };
 
 // Writes the return addresses of the frames above `fp` into out[0..max).

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "profiler/options.h"
 #include "profiler/thread_stack.h"
@@ -35,5 +36,14 @@ bool ConfigureUnwinder(UnwindMode mode, int depth, std::string* error);
 
 // Frames a sample may hold beyond its leaf, as configured (LCPROF_DEPTH).
 int UnwindDepth();
+
+// The technique ConfigureUnwinder selected (kHybrid before any call).
+UnwindMode CurrentUnwindMode();
+
+// For an interposer of dlopen/dlclose (or anything else that runs the
+// dynamic loader): brackets the call on the calling thread so a sample taken
+// inside it walks by frame pointers only. Signal-safe, per thread, nestable.
+void UnwinderEnterLoaderCall();
+void UnwinderLeaveLoaderCall();
 
 }  // namespace lcprof

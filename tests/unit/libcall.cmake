@@ -6,6 +6,7 @@ lcprof_unit_test(libcall_nesting_test libcall_nesting_test.cc)
 get_target_property(_lcprof_core_sources lcprof_core SOURCES)
 get_target_property(_lcprof_core_includes lcprof_core INCLUDE_DIRECTORIES)
 get_target_property(_lcprof_core_links lcprof_core LINK_LIBRARIES)
+get_target_property(_lcprof_core_link_options lcprof_core INTERFACE_LINK_OPTIONS)
 get_target_property(_lcprof_libcall_sources lcprof_libcall SOURCES)
 set(_lcprof_asan_sources)
 foreach(src IN LISTS _lcprof_core_sources _lcprof_libcall_sources)
@@ -24,6 +25,9 @@ target_link_libraries(lcprof_core_asan PUBLIC ${_lcprof_core_links} ${CMAKE_DL_L
 target_compile_options(lcprof_core_asan PUBLIC -fsanitize=address,undefined
                        -fno-sanitize-recover=undefined)
 target_link_options(lcprof_core_asan PUBLIC -fsanitize=address,undefined)
+if(_lcprof_core_link_options)
+  target_link_options(lcprof_core_asan PUBLIC ${_lcprof_core_link_options})
+endif()
 
 add_executable(libcall_nesting_test_asan libcall_nesting_test.cc)
 target_link_libraries(libcall_nesting_test_asan PRIVATE lcprof_core_asan GTest::gtest

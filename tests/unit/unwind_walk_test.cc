@@ -1,0 +1,308 @@
+// The fp, dwarf and hybrid walks on real stacks of this process: a signal
+// landing in a frameless leaf (what GCC 12 makes of every leaf function, even
+// with -mno-omit-leaf-frame-pointer), walks from a ucontext and from a
+// libcall-style record, and the signal-safety guarantees: no malloc and no
+// dl_iterate_phdr (the loader's lock) reached from a walk.
+#include "profiler/unwind_walk.h"
+
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+#include <link.h>
+#include <pthread.h>
+#include <signal.h>
+#include <ucontext.h>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "profiler/code_ranges.h"
+#include "profiler/sample.h"
+#include "profiler/unwind_dwarf.h"
+#include "profiler/unwinder.h"
+
+// Interposed allocator and loader iteration: count calls made while a walk
+// runs on this thread (t_counting). dl_iterate_phdr here is also what
+// libunwind's --wrap fallback forwards to when it lets a call through.
+namespace {
+__attribute__((tls_model("initial-exec"))) thread_local bool t_counting;
+std::atomic<int> g_mallocs{0};
+std::atomic<int> g_phdr_walks{0};
+}  // namespace
+
+extern "C" {
+void* __libc_malloc(size_t);
+void* __libc_calloc(size_t, size_t);
+void* __libc_realloc(void*, size_t);
+void __libc_free(void*);
+void* malloc(size_t n) {
+  if (t_counting) g_mallocs.fetch_add(1);
+  return __libc_malloc(n);
+}
+void* calloc(size_t n, size_t m) {
+  if (t_counting) g_mallocs.fetch_add(1);
+  return __libc_calloc(n, m);
+}
+void* realloc(void* p, size_t n) {
+  if (t_counting) g_mallocs.fetch_add(1);
+  return __libc_realloc(p, n);
+}
+void free(void* p) { __libc_free(p); }
+int dl_iterate_phdr(int (*cb)(dl_phdr_info*, size_t, void*), void* data) {
+  using Fn = int (*)(int (*)(dl_phdr_info*, size_t, void*), void*);
+  static Fn real = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, "dl_iterate_phdr"));
+  if (t_counting) g_phdr_walks.fetch_add(1);
+  return real(cb, data);
+}
+}
+
+namespace lcprof {
+namespace {
+
+// A frameless leaf (checked below through the code map) and two callers that
+// keep frames. `g_spinning` tells the sender the leaf is running.
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_spinning{false};
+
+__attribute__((noinline, optimize("omit-frame-pointer"))) void SpinLeaf() {
+  while (!g_stop.load(std::memory_order_relaxed)) {
+  }
+}
+__attribute__((noinline)) void SpinCaller() {
+  g_spinning.store(true);
+  SpinLeaf();
+  asm volatile("" ::: "memory");
+}
+__attribute__((noinline)) void SpinRoot() {
+  SpinCaller();
+  asm volatile("" ::: "memory");
+}
+
+const CodeFunction* FunctionAt(const void* p) {
+  // fp mode builds no map; the tests' own lookups need one anyway.
+  if (CurrentCodeMap() == nullptr) PublishCodeMap(CodeMap::Build());
+  const CodeMap* map = CurrentCodeMap();
+  auto a = reinterpret_cast<uintptr_t>(p);
+  const CodeRange* r = map ? map->FindRange(a) : nullptr;
+  return r ? CodeMap::FindFunction(map->Module(*r), a) : nullptr;
+}
+bool ReturnsInto(uintptr_t ret, const void* fn) {
+  const CodeFunction* f = FunctionAt(fn);
+  return f != nullptr && ret - 1 >= f->start && ret - 1 < f->end();
+}
+
+// What the handler saw, for the last sample in SpinLeaf.
+constexpr int kOut = 64;
+uintptr_t g_frames[kOut];
+std::atomic<int> g_count{-1};
+std::atomic<int> g_samples{0};
+
+void OnSignal(int, siginfo_t*, void* uc) {
+  const auto* g = static_cast<const ucontext_t*>(uc)->uc_mcontext.gregs;
+  UnwindStart start{static_cast<uintptr_t>(g[REG_RIP]), static_cast<uintptr_t>(g[REG_RSP]),
+                    static_cast<uintptr_t>(g[REG_RBP]), uc};
+  const CodeFunction* leaf = FunctionAt(reinterpret_cast<void*>(&SpinLeaf));
+  if (leaf == nullptr || start.pc < leaf->start || start.pc >= leaf->end()) {
+    g_samples.fetch_add(1);
+    return;
+  }
+  t_counting = true;
+  int n = UnwindCallers(start, ThisThreadStack(), g_frames, kOut);
+  t_counting = false;
+  g_count.store(n);
+  g_samples.fetch_add(1);
+}
+
+void* SpinThread(void*) {
+  InitThisThreadStack();
+  SpinRoot();
+  return nullptr;
+}
+
+// Runs SpinLeaf on a thread, interrupts it, returns the callers walked.
+std::vector<uintptr_t> WalkFromFramelessLeaf(UnwindMode mode) {
+  std::string error;
+  EXPECT_TRUE(ConfigureUnwinder(mode, 128, &error)) << error;
+  struct sigaction sa {};
+  sa.sa_sigaction = OnSignal;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigaction(SIGUSR2, &sa, nullptr);
+  g_stop = false;
+  g_spinning = false;
+  g_count = -1;
+  pthread_t t;
+  pthread_create(&t, nullptr, SpinThread, nullptr);
+  while (!g_spinning.load()) {
+  }
+  for (int i = 0; i < 200 && g_count.load() < 0; ++i) {
+    int before = g_samples.load();
+    pthread_kill(t, SIGUSR2);
+    while (g_samples.load() == before) {
+    }
+  }
+  g_stop = true;
+  pthread_join(t, nullptr);
+  int n = g_count.load();
+  EXPECT_GT(n, 0);
+  return std::vector<uintptr_t>(g_frames, g_frames + std::max(n, 0));
+}
+
+TEST(UnwindWalkTest, CodeMapKnowsFramesAndPrologues) {
+  std::string error;
+  ASSERT_TRUE(ConfigureUnwinder(UnwindMode::kHybrid, 128, &error)) << error;
+  const CodeMap* map = CurrentCodeMap();
+  ASSERT_NE(map, nullptr);
+  EXPECT_GE(map->module_count(), 3u);  // this test, libc, the loader, the vDSO
+  const CodeFunction* leaf = FunctionAt(reinterpret_cast<void*>(&SpinLeaf));
+  const CodeFunction* caller = FunctionAt(reinterpret_cast<void*>(&SpinCaller));
+  ASSERT_NE(leaf, nullptr);
+  ASSERT_NE(caller, nullptr);
+  EXPECT_EQ(leaf->fp_prologue, 0) << "the test needs a frameless leaf";
+  EXPECT_GT(caller->fp_prologue, 0);
+  EXPECT_EQ(caller->start, reinterpret_cast<uintptr_t>(&SpinCaller));
+  EXPECT_EQ(caller->cfa_kind, CodeFunction::kCfaSpOrFp);
+  EXPECT_NE(FunctionAt(reinterpret_cast<void*>(&qsort)), nullptr);  // libc, no frame pointers
+}
+
+TEST(UnwindWalkTest, FramePointersSkipTheCallerOfAFramelessLeaf) {
+  std::vector<uintptr_t> f = WalkFromFramelessLeaf(UnwindMode::kFramePointer);
+  ASSERT_GE(f.size(), 1u);
+  // The known defect hybrid exists for: rbp still holds SpinCaller's frame.
+  EXPECT_TRUE(ReturnsInto(f[0], reinterpret_cast<void*>(&SpinRoot)));
+}
+
+TEST(UnwindWalkTest, DwarfAndHybridKeepTheCallerOfAFramelessLeaf) {
+  for (UnwindMode mode : {UnwindMode::kDwarf, UnwindMode::kHybrid}) {
+    g_mallocs = 0;
+    g_phdr_walks = 0;
+    uint64_t refused = DwarfGuardCountsForTest().refused;
+    std::vector<uintptr_t> f = WalkFromFramelessLeaf(mode);
+    ASSERT_GE(f.size(), 3u) << UnwindModeName(mode);
+    EXPECT_TRUE(ReturnsInto(f[0], reinterpret_cast<void*>(&SpinCaller))) << UnwindModeName(mode);
+    EXPECT_TRUE(ReturnsInto(f[1], reinterpret_cast<void*>(&SpinRoot))) << UnwindModeName(mode);
+    EXPECT_TRUE(ReturnsInto(f[2], reinterpret_cast<void*>(&SpinThread))) << UnwindModeName(mode);
+    // The walk reached the thread's root in libc (start_thread, clone3)
+    // without a pseudo-frame: the chain ended where its CFI says it ends.
+    EXPECT_FALSE(IsPseudoFrame(f.back())) << f.back();
+    // Signal safety: no allocation, no loader lock, not even refused.
+    EXPECT_EQ(g_mallocs.load(), 0) << UnwindModeName(mode);
+    EXPECT_EQ(g_phdr_walks.load(), 0) << UnwindModeName(mode);
+    EXPECT_EQ(DwarfGuardCountsForTest().refused, refused) << UnwindModeName(mode);
+  }
+}
+
+// A walk that starts in a libcall-style record (return address, sp, fp) of
+// a frame-pointer function, from real frames.
+std::vector<uintptr_t> g_record_walk;
+__attribute__((noinline)) void RecordLeaf(UnwindMode mode) {
+  auto fp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  // This frame's own record: its return address, and the caller's sp just
+  // above it (as the libcall scope computes them).
+  UnwindStart start{reinterpret_cast<uintptr_t>(__builtin_return_address(0)), fp + 16,
+                    *reinterpret_cast<uintptr_t*>(fp), nullptr};
+  (void)mode;
+  uintptr_t out[32];
+  int n = UnwindCallers(start, ThisThreadStack(), out, 32);
+  g_record_walk.assign(out, out + n);
+  asm volatile("" ::: "memory");
+}
+__attribute__((noinline)) void RecordMiddle(UnwindMode mode) {
+  RecordLeaf(mode);
+  asm volatile("" ::: "memory");
+}
+__attribute__((noinline)) void RecordOuter(UnwindMode mode) {
+  RecordMiddle(mode);
+  asm volatile("" ::: "memory");
+}
+
+TEST(UnwindWalkTest, WalksFromARecordInEveryMode) {
+  InitThisThreadStack();
+  for (UnwindMode mode : {UnwindMode::kFramePointer, UnwindMode::kDwarf, UnwindMode::kHybrid}) {
+    std::string error;
+    ASSERT_TRUE(ConfigureUnwinder(mode, 128, &error)) << error;
+    RecordOuter(mode);
+    // start.pc (in RecordMiddle) is the record's own frame: its callers follow.
+    ASSERT_GE(g_record_walk.size(), 2u) << UnwindModeName(mode);
+    EXPECT_TRUE(ReturnsInto(g_record_walk[0], reinterpret_cast<void*>(&RecordOuter)))
+        << UnwindModeName(mode);
+  }
+}
+
+// Ten frames of our own (frame pointers, CFI), walked with room for four.
+int g_truncated_n = 0;
+uintptr_t g_truncated_out[4];
+__attribute__((noinline)) void Recurse(int depth) {
+  if (depth > 0) {
+    Recurse(depth - 1);
+  } else {
+    auto fp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+    UnwindStart start{reinterpret_cast<uintptr_t>(__builtin_return_address(0)), fp + 16,
+                      *reinterpret_cast<uintptr_t*>(fp), nullptr};
+    g_truncated_n = UnwindCallers(start, ThisThreadStack(), g_truncated_out, 4);
+  }
+  asm volatile("" ::: "memory");
+}
+
+TEST(UnwindWalkTest, DepthLimitEndsInTruncated) {
+  InitThisThreadStack();
+  std::string error;
+  for (UnwindMode mode : {UnwindMode::kFramePointer, UnwindMode::kDwarf, UnwindMode::kHybrid}) {
+    ASSERT_TRUE(ConfigureUnwinder(mode, 128, &error)) << error;
+    Recurse(10);
+    ASSERT_EQ(g_truncated_n, 4) << UnwindModeName(mode);
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_TRUE(ReturnsInto(g_truncated_out[i], reinterpret_cast<void*>(&Recurse)))
+          << UnwindModeName(mode);
+    }
+    EXPECT_EQ(g_truncated_out[3], kFrameTruncated) << UnwindModeName(mode);
+  }
+}
+
+// A DWARF step whose caller is a wild address: libunwind looks it up, misses
+// _dl_find_object and falls back to dl_iterate_phdr, which the wrap refuses
+// inside a walk. The real one is never reached and nothing crashes.
+TEST(UnwindWalkTest, WildReturnAddressNeverReachesTheLoaderLock) {
+  std::string error;
+  ASSERT_TRUE(ConfigureUnwinder(UnwindMode::kDwarf, 128, &error)) << error;
+  alignas(16) static uintptr_t stack[1024];
+  StackBounds bounds{reinterpret_cast<uintptr_t>(&stack[0]),
+                     reinterpret_cast<uintptr_t>(&stack[1024])};
+  const CodeFunction* leaf = FunctionAt(reinterpret_cast<void*>(&SpinLeaf));
+  ASSERT_NE(leaf, nullptr);
+  for (auto& w : stack) w = 0;
+  stack[512] = 0x7ead0000beef;  // SpinLeaf's return address (CFA = sp + 8)
+  UnwindStart start{leaf->start, reinterpret_cast<uintptr_t>(&stack[512]), 0, nullptr};
+  start.pc = leaf->start + 1;  // a "return address" inside it
+  uint64_t refused = DwarfGuardCountsForTest().refused;
+  g_phdr_walks = 0;
+  uintptr_t out[8];
+  t_counting = true;
+  int n = UnwindCallers(start, bounds, out, 8);
+  t_counting = false;
+  ASSERT_GE(n, 1);
+  EXPECT_EQ(out[0], 0x7ead0000beefu);
+  EXPECT_GT(DwarfGuardCountsForTest().refused, refused);
+  EXPECT_EQ(g_phdr_walks.load(), 0);
+}
+
+TEST(UnwindWalkTest, LoaderCallsWalkByFramePointersOnly) {
+  std::string error;
+  ASSERT_TRUE(ConfigureUnwinder(UnwindMode::kDwarf, 128, &error)) << error;
+  alignas(16) static uintptr_t stack[1024];
+  StackBounds bounds{reinterpret_cast<uintptr_t>(&stack[0]),
+                     reinterpret_cast<uintptr_t>(&stack[1024])};
+  const CodeFunction* leaf = FunctionAt(reinterpret_cast<void*>(&SpinLeaf));
+  for (auto& w : stack) w = 0;
+  stack[512] = 0x7ead0000beef;
+  UnwindStart start{leaf->start + 1, reinterpret_cast<uintptr_t>(&stack[512]), 0, nullptr};
+  uint64_t refused = DwarfGuardCountsForTest().refused;
+  UnwinderEnterLoaderCall();
+  uintptr_t out[8];
+  int n = UnwindCallers(start, bounds, out, 8);
+  UnwinderLeaveLoaderCall();
+  EXPECT_EQ(n, 0);  // fp 0: the frame-pointer walk has nothing to follow
+  EXPECT_EQ(DwarfGuardCountsForTest().refused, refused);  // libunwind never ran
+}
+
+}  // namespace
+}  // namespace lcprof

@@ -1,0 +1,5 @@
+# Unit tests of the unwinders (unwind_fp, code_ranges, unwind_dwarf, unwind_walk).
+lcprof_unit_test(unwind_walk_test unwind_walk_test.cc)
+target_include_directories(unwind_walk_test SYSTEM PRIVATE ${LCPROF_LIBUNWIND_DIR}/include)
+target_link_libraries(unwind_walk_test PRIVATE ${CMAKE_DL_LIBS} Threads::Threads)
+lcprof_unit_test(unwind_fuzz_test unwind_fuzz_test.cc)
