@@ -1,4 +1,4 @@
-// exec* interposers (Linux): each runs the before-exec hook (exec_hooks.h),
+// exec* and _exit interposers (Linux): each exec runs the before-exec hook (exec_hooks.h),
 // then the real call, and the after-failed-exec hook if it returns. They
 // publish no libcall record (a successful exec never returns to clear it).
 // The execl* family is variadic: the arguments are gathered into an array
@@ -21,6 +21,9 @@ Fn* Real(Fn*& slot, const char* name) {
   return slot;
 }
 
+using ExitFn = void(int);
+ExitFn* g_exit_now;
+ExitFn* g_exit_now_c99;
 using ExecveFn = int(const char*, char* const[], char* const[]);
 using ExecvFn = int(const char*, char* const[]);
 using FexecveFn = int(int, char* const[], char* const[]);
@@ -38,6 +41,8 @@ __attribute__((constructor(102))) void ResolveExecAtLoad() {
   Real(g_execv, "execv");
   Real(g_execvp, "execvp");
   Real(g_fexecve, "fexecve");
+  Real(g_exit_now, "_exit");
+  Real(g_exit_now_c99, "_Exit");
 }
 
 // Runs `exec` between the hooks, keeping the failed exec's errno.
@@ -110,4 +115,18 @@ LCPROF_EXPORT int execle(const char* path, const char* arg, ...) {
   char* const* envp = nullptr;
   LCPROF_GATHER_ARGS(arg, argv, envp = va_arg(ap, char* const*));
   return execve(path, argv, envp);
+}
+
+// _exit and _Exit end the process without atexit handlers: the profile is
+// written first (the hook does nothing in a vfork child or a signal handler).
+LCPROF_EXPORT void _exit(int status) {
+  lcprof::libcall::RunBeforeQuickExitHook();
+  Real(g_exit_now, "_exit")(status);
+  __builtin_unreachable();
+}
+
+LCPROF_EXPORT void _Exit(int status) {
+  lcprof::libcall::RunBeforeQuickExitHook();
+  Real(g_exit_now_c99, "_Exit")(status);
+  __builtin_unreachable();
 }

@@ -11,15 +11,21 @@ std::atomic<void (*)()> g_on_start{nullptr};
 std::atomic<void (*)()> g_on_exit{nullptr};
 std::atomic<void (*)()> g_before_exec{nullptr};
 std::atomic<void (*)()> g_after_failed_exec{nullptr};
+std::atomic<void (*)()> g_before_quick_exit{nullptr};
 }  // namespace
 
 void SetExecHooks(const ExecHooks& hooks) {
   g_before_exec.store(hooks.before_exec, std::memory_order_release);
   g_after_failed_exec.store(hooks.after_failed_exec, std::memory_order_release);
+  g_before_quick_exit.store(hooks.before_quick_exit, std::memory_order_release);
 }
 
 void RunBeforeExecHook() {
   if (auto* f = g_before_exec.load(std::memory_order_acquire)) f();
+}
+
+void RunBeforeQuickExitHook() {
+  if (auto* f = g_before_quick_exit.load(std::memory_order_acquire)) f();
 }
 
 void RunAfterFailedExecHook() {

@@ -4,6 +4,8 @@
 // two callers. Control path only; calls are serialised by one mutex.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 
@@ -22,10 +24,16 @@ struct StopReport {
 // cannot be created.
 bool StartProfiling(const Options& options, std::string* error);
 
-// Stops sampling and writes the profile. Fails when no session is running or
-// the file cannot be written.
-bool StopProfiling(StopReport* report, std::string* error);
+// Stops sampling and writes the profile (unless it holds no sample and
+// `write_if_empty` is false). Fails when no session is running or the file
+// cannot be written.
+bool StopProfiling(StopReport* report, std::string* error, bool write_if_empty = true);
 
 bool ProfilingRunning();
+
+// The pid of the process whose session is running, 0 when none. Lock-free,
+// so a vfork child (which shares the parent's memory) can tell that the
+// session is not its own without touching the parent's mutex.
+pid_t ProfilingProcess();
 
 }  // namespace lcprof

@@ -21,12 +21,13 @@ namespace {
 std::atomic<SampleBuffer*> g_buffer{nullptr};
 std::atomic<int> g_in_flight{0};
 
-// A SIGPROF sent with kill/tgkill/sigqueue while the program has a handler of
-// its own for it: the program's, not a sample. (Without a program handler a
-// sent SIGPROF is sampled rather than left to the default action, which would
-// kill the program.)
+// A SIGPROF sent with kill/tgkill/sigqueue (si_code <= 0, but not one of
+// lcprof's own timer or handshake signals, SI_TIMER among them) while the
+// program has a handler of its own for it: the program's, not a sample. (Without a program handler
+// a sent SIGPROF is sampled rather than left to the default action, which would kill the program.)
 bool SentByProgram(const siginfo_t* info) {
-  return info != nullptr && info->si_code <= 0 && libcall::ProgramHandlesSignal(SIGPROF);
+  return info != nullptr && info->si_code <= 0 && !SentByLcprof(info) &&
+         libcall::ProgramHandlesSignal(SIGPROF);
 }
 
 void OnProfSignal(int /*sig*/, siginfo_t* info, void* ucontext) {

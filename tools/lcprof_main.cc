@@ -57,7 +57,20 @@ struct Summary {
   bool read = false;
   long long samples = 0;
   long long lost = 0;
+  std::string rate;  // "; N Hz asked, M achieved" from the profile's rate comment, or ""
 };
+
+// The rate comment the profiler writes (profiler/session.cc): "lcprof: timer
+// KIND, requested N Hz, achieved M Hz (...)".
+std::string RateFromComment(const std::string& c) {
+  const size_t req = c.find("requested "), ach = c.find("achieved ");
+  if (c.rfind("lcprof: timer ", 0) != 0 || req == std::string::npos || ach == std::string::npos) {
+    return "";
+  }
+  const long long asked = std::atoll(c.c_str() + req + 10);
+  const long long achieved = std::atoll(c.c_str() + ach + 9);
+  return "; " + std::to_string(asked) + " Hz asked, " + std::to_string(achieved) + " achieved";
+}
 
 Summary ReadSummary(const std::string& path) {
   Summary s;
@@ -71,6 +84,11 @@ Summary ReadSummary(const std::string& path) {
   }
   close(fd);
   if (!s.read) return s;
+  for (int64_t c : p.comment()) {
+    if (s.rate.empty() && c >= 0 && c < p.string_table_size()) {
+      s.rate = RateFromComment(p.string_table(static_cast<int>(c)));
+    }
+  }
   // The buffer's lost samples are one sample whose only frame is "[lost...]".
   std::unordered_set<uint64_t> lost_functions, lost_locations;
   for (const auto& fn : p.function()) {
@@ -197,8 +215,8 @@ int Record(int argc, char** argv) {
   if (s.read) {
     fprintf(stderr,
             "lcprof: %lld samples, %lld lost, written to %s; view with: go tool pprof -http=: "
-            "%s\n",
-            s.samples, s.lost, file.c_str(), file.c_str());
+            "%s%s\n",
+            s.samples, s.lost, file.c_str(), file.c_str(), s.rate.c_str());
   } else if (!(WIFEXITED(status) && WEXITSTATUS(status) >= 126)) {
     fprintf(stderr,
             "lcprof: no profile in %s (the command ended without exit(), e.g. killed or "
