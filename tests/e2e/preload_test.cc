@@ -33,8 +33,8 @@ TEST(PreloadTest, ProfilesUserCodeWithExactCallerChain) {
 
 TEST(PreloadTest, CallersOfReadAndWriteAreKeptInsideLibc) {
   TempDir dir;
-  RunResult r = RunWorkload({"rw", "2"}, {{"LCPROF_OUT", dir.File("rw.pb.gz")},
-                                          {"LCPROF_HZ", "1000"}});
+  RunResult r =
+      RunWorkload({"rw", "2"}, {{"LCPROF_OUT", dir.File("rw.pb.gz")}, {"LCPROF_HZ", "1000"}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto traces = ReadTraces(dir.File("rw.pb.gz"));
   long long in_read = 0, in_read_from_caller = 0, in_write = 0, in_write_from_caller = 0;
@@ -76,8 +76,9 @@ TEST(PreloadTest, OutputAndExitStatusAreUnchanged) {
 
 TEST(PreloadTest, WithoutOutputVariableNothingChanges) {
   TempDir dir;
-  RunResult r = RunProgram({"sh", "-c", "cd '" + dir.path() + "' && exec " WORKLOAD_PATH " burn 0.1 3"},
-                    {{"LD_PRELOAD", LCPROF_LIB_PATH}, {"LCPROF_OUT", ""}});
+  RunResult r =
+      RunProgram({"sh", "-c", "cd '" + dir.path() + "' && exec " WORKLOAD_PATH " burn 0.1 3"},
+                 {{"LD_PRELOAD", LCPROF_LIB_PATH}, {"LCPROF_OUT", ""}});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.err, "workload: starting burn\n");
   EXPECT_TRUE(dir.List().empty());
@@ -128,7 +129,8 @@ TEST(PreloadTest, ThreadsCreatedByTheProgramHaveFullStacks) {
   EXPECT_GE(total, 120);  // 4 threads x 0.5 s at 100 Hz = 200
   EXPECT_GE(chain, total * 9 / 10) << PprofTop(dir.File("t.pb.gz"));
   std::set<std::string> threads;
-  for (const Trace& t : traces) threads.insert(t.labels.count("thread_id") ? t.labels.at("thread_id") : "");
+  for (const Trace& t : traces)
+    threads.insert(t.labels.count("thread_id") ? t.labels.at("thread_id") : "");
   EXPECT_GE(threads.size(), 4u);
 }
 
@@ -152,6 +154,39 @@ TEST(PreloadTest, ForkedChildrenWriteTheirOwnFiles) {
     }
   }
   EXPECT_EQ(children, 2);
+}
+
+// A process tree started through a shell: every process that execs keeps
+// running (an ITIMER_PROF and a pending SIGPROF survive execve, and would
+// kill the new image), the shell (dash leaves with _exit, skipping atexit)
+// still writes its profile, the program it execs as its last command takes
+// over the user's file, and every other process writes its own.
+TEST(PreloadTest, ShellPipelinesAndExecKeepEveryProcessAliveAndFilesApart) {
+  TempDir dir;
+  std::string out = dir.File("sh.pb.gz");
+  RunResult r = RunProgram(
+      {"sh", "-c", "seq 1 2000 | sort -n | tail -n 1; exec " WORKLOAD_PATH " burn 0.3 5"},
+      {{"LD_PRELOAD", LCPROF_LIB_PATH}, {"LCPROF_OUT", out}, {"LCPROF_HZ", "1000"}});
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "2000");
+  EXPECT_EQ(r.err, "workload: starting burn\n");
+  std::vector<std::string> files = dir.List();
+  // sh.pb.gz (the shell, then the program that replaced it), and one file
+  // per pipeline process; no claim file left behind.
+  ASSERT_GE(files.size(), 4u);
+  EXPECT_EQ(files[0], "sh.pb.gz");
+  for (size_t i = 1; i < files.size(); ++i)
+    EXPECT_EQ(files[i].rfind("sh.pb.gz.", 0), 0u) << files[i];
+  auto traces = ReadTraces(out);
+  EXPECT_GE(CountWithChain(traces, {"burn_hot", "burn_caller", "main"}), 30);
+}
+
+TEST(PreloadTest, ProgramEndingWithUnderscoreExitStillWritesItsProfile) {
+  TempDir dir;
+  RunResult r = RunProgram(
+      {"sh", "-c", ":"}, {{"LD_PRELOAD", LCPROF_LIB_PATH}, {"LCPROF_OUT", dir.File("dash.pb.gz")}});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(dir.List(), std::vector<std::string>{"dash.pb.gz"});
 }
 
 }  // namespace
