@@ -51,67 +51,46 @@ mode_t OpenMode(int flags, va_list ap) {
 
 }  // namespace
 
-LCPROF_EXPORT int open(const char* path, int flags, ...) {
-  LCPROF_LIBCALL_SCOPE(LibcallId::k_open);
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = OpenMode(flags, ap);
-  va_end(ap);
-  return Next().open(path, flags, mode);
-}
+// Defines a hand-written wrapper twice, as the interposer `name` and as the
+// API function lcprof_<name>, with one body (each its own function, so the
+// scope inside records that function's caller).
+#define LCPROF_DEFINE_TWICE(ret, name, params, ...) \
+  LCPROF_EXPORT ret name params __VA_ARGS__         \
+  LCPROF_EXPORT ret lcprof_##name params __VA_ARGS__
 
-LCPROF_EXPORT int lcprof_open(const char* path, int flags, ...) {
+LCPROF_DEFINE_TWICE(int, open, (const char* path, int flags, ...), {
   LCPROF_LIBCALL_SCOPE(LibcallId::k_open);
   va_list ap;
   va_start(ap, flags);
   mode_t mode = OpenMode(flags, ap);
   va_end(ap);
   return Next().open(path, flags, mode);
-}
+})
 
 // fcntl's optional argument is an int or a pointer depending on cmd; both
 // travel in one 64-bit register on x86-64, so passing a long on is exact.
-LCPROF_EXPORT int fcntl(int fd, int cmd, ...) {
+LCPROF_DEFINE_TWICE(int, fcntl, (int fd, int cmd, ...), {
   LCPROF_LIBCALL_SCOPE(LibcallId::k_fcntl);
   va_list ap;
   va_start(ap, cmd);
   long arg = va_arg(ap, long);
   va_end(ap);
   return Next().fcntl(fd, cmd, arg);
-}
-
-LCPROF_EXPORT int lcprof_fcntl(int fd, int cmd, ...) {
-  LCPROF_LIBCALL_SCOPE(LibcallId::k_fcntl);
-  va_list ap;
-  va_start(ap, cmd);
-  long arg = va_arg(ap, long);
-  va_end(ap);
-  return Next().fcntl(fd, cmd, arg);
-}
+})
 
 // exit never returns: its record stays in force while atexit handlers and
 // static destructors run inside it, so their samples splice onto exit's caller.
-LCPROF_EXPORT void exit(int status) {
+LCPROF_DEFINE_TWICE(void, exit, (int status), {
   LCPROF_LIBCALL_SCOPE(LibcallId::k_exit);
   Next().exit(status);
   __builtin_unreachable();
-}
+})
 
-LCPROF_EXPORT void lcprof_exit(int status) {
-  LCPROF_LIBCALL_SCOPE(LibcallId::k_exit);
-  Next().exit(status);
-  __builtin_unreachable();
-}
-
-LCPROF_EXPORT int sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
-  LCPROF_LIBCALL_SCOPE(LibcallId::k_sigaction);
-  return lcprof::libcall::GuardedSigaction(sig, act, old);
-}
-
-LCPROF_EXPORT int lcprof_sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
-  LCPROF_LIBCALL_SCOPE(LibcallId::k_sigaction);
-  return lcprof::libcall::GuardedSigaction(sig, act, old);
-}
+LCPROF_DEFINE_TWICE(int, sigaction, (int sig, const struct sigaction* act, struct sigaction* old),
+                    {
+                      LCPROF_LIBCALL_SCOPE(LibcallId::k_sigaction);
+                      return lcprof::libcall::GuardedSigaction(sig, act, old);
+                    })
 
 // signal() installs through sigaction in libc without passing the wrapper;
 // route it through the guard too, with glibc's BSD semantics (restart, the
@@ -181,17 +160,13 @@ int CreateThread(pthread_t* thread, const pthread_attr_t* attr, void* (*routine)
 }
 }  // namespace
 
-LCPROF_EXPORT int pthread_create(pthread_t* thread, const pthread_attr_t* attr,
-                                 void* (*routine)(void*), void* arg) {
-  LCPROF_LIBCALL_SCOPE(LibcallId::k_pthread_create);
-  return CreateThread(thread, attr, routine, arg);
-}
-
-LCPROF_EXPORT int lcprof_pthread_create(pthread_t* thread, const pthread_attr_t* attr,
-                                        void* (*routine)(void*), void* arg) {
-  LCPROF_LIBCALL_SCOPE(LibcallId::k_pthread_create);
-  return CreateThread(thread, attr, routine, arg);
-}
+LCPROF_DEFINE_TWICE(int, pthread_create,
+                    (pthread_t * thread, const pthread_attr_t* attr, void* (*routine)(void*),
+                     void* arg),
+                    {
+                      LCPROF_LIBCALL_SCOPE(LibcallId::k_pthread_create);
+                      return CreateThread(thread, attr, routine, arg);
+                    })
 
 // Regions entered by runtimes and schedulers with an explicit caller.
 LCPROF_EXPORT int lcprof_libcall_enter(uintptr_t pc, uintptr_t sp, uintptr_t fp, const char* name) {
