@@ -3,7 +3,7 @@
 # with `lcprof record`, and shows the result with `go tool pprof -top`.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=$(bash "$root/tools/build.sh" | tail -n 1)
+build=$(bash "$root/tools/build.sh" lcprof lcprof_cli lcprof-demo | tail -n 1)
 profile=$build/demo.pb.gz
 "$build/bin/lcprof" record -o "$profile" -F 250 -- "$build/bin/lcprof-demo" 3
 echo
