@@ -11,29 +11,28 @@ namespace lcprof {
 SampleBuffer::SampleBuffer(size_t capacity) {
   size_t c = 1;
   while (c < capacity) c <<= 1;
-  bytes_ = c * sizeof(Slot);
+  bytes_ = c * (sizeof(std::atomic<uint64_t>) + sizeof(Sample));
   void* mem = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) return;
-  slots_ = static_cast<Slot*>(mem);
+  seqs_ = static_cast<std::atomic<uint64_t>*>(mem);
+  samples_ = reinterpret_cast<Sample*>(static_cast<char*>(mem) + c * sizeof(std::atomic<uint64_t>));
   mask_ = c - 1;
-  for (size_t i = 0; i < c; ++i) {
-    new (&slots_[i].seq) std::atomic<uint64_t>(i);
-  }
+  for (size_t i = 0; i < c; ++i) new (&seqs_[i]) std::atomic<uint64_t>(i);
 }
 
 SampleBuffer::~SampleBuffer() {
-  if (slots_ != nullptr) munmap(slots_, bytes_);
+  if (seqs_ != nullptr) munmap(seqs_, bytes_);
 }
 
 SampleBuffer::Claim SampleBuffer::TryClaim() {
   uint64_t t = tail_.load(std::memory_order_relaxed);
   for (;;) {
-    Slot& s = slots_[t & mask_];
-    uint64_t seq = s.seq.load(std::memory_order_acquire);
+    const size_t i = t & mask_;
+    uint64_t seq = seqs_[i].load(std::memory_order_acquire);
     auto diff = static_cast<int64_t>(seq - t);
     if (diff == 0) {
       if (tail_.compare_exchange_weak(t, t + 1, std::memory_order_relaxed)) {
-        return Claim{&s.sample, t};
+        return Claim{&samples_[i], t};
       }
       // t was reloaded by the failed CAS.
     } else if (diff < 0) {
@@ -46,16 +45,15 @@ SampleBuffer::Claim SampleBuffer::TryClaim() {
 }
 
 void SampleBuffer::Commit(const Claim& claim) {
-  Slot& s = slots_[claim.ticket & mask_];
-  s.seq.store(claim.ticket + 1, std::memory_order_release);
+  seqs_[claim.ticket & mask_].store(claim.ticket + 1, std::memory_order_release);
 }
 
 bool SampleBuffer::TryPop(Sample* out) {
-  Slot& s = slots_[head_ & mask_];
-  if (s.seq.load(std::memory_order_acquire) != head_ + 1) return false;
-  const Sample& in = s.sample;
+  const size_t i = head_ & mask_;
+  if (seqs_[i].load(std::memory_order_acquire) != head_ + 1) return false;
+  const Sample& in = samples_[i];
   std::memcpy(out, &in, offsetof(Sample, frames) + in.depth * sizeof(uintptr_t));
-  s.seq.store(head_ + mask_ + 1, std::memory_order_release);
+  seqs_[i].store(head_ + mask_ + 1, std::memory_order_release);
   ++head_;
   return true;
 }

@@ -32,7 +32,7 @@ class SampleBuffer {
   SampleBuffer(const SampleBuffer&) = delete;
   SampleBuffer& operator=(const SampleBuffer&) = delete;
 
-  bool ok() const { return slots_ != nullptr; }
+  bool ok() const { return samples_ != nullptr; }
   size_t capacity() const { return mask_ + 1; }
 
   // Writer side. Signal-safe. Returns a claimed slot to fill and Commit, or
@@ -50,12 +50,11 @@ class SampleBuffer {
   uint64_t lost() const { return lost_.load(std::memory_order_relaxed); }
 
  private:
-  struct alignas(64) Slot {
-    std::atomic<uint64_t> seq;
-    Sample sample;
-  };
-
-  Slot* slots_ = nullptr;
+  // Sequence numbers and samples live in separate arrays: setting up the
+  // ring writes every sequence number (16 KiB for 2048 slots) but touches no
+  // sample page, so a slot's memory is faulted in only when first used.
+  std::atomic<uint64_t>* seqs_ = nullptr;
+  Sample* samples_ = nullptr;
   size_t mask_ = 0;
   size_t bytes_ = 0;
   alignas(64) std::atomic<uint64_t> tail_{0};  // writers
