@@ -13,28 +13,32 @@ namespace lcprof::libcall {
 
 // Invariants (all readers and writers run on the owning thread; a reader only
 // ever runs as a signal handler interrupting a writer, never concurrently):
-//  - sp != 0 means "a record is in force" and that g, pc, fp and fn belong to
-//    the same call as sp: they are written first, sp last, behind a signal fence.
+//  - sp > kSpClaimed means "a record is in force" and that g, pc, fp and fn
+//    belong to the same call as sp: they are written first, sp last, behind a
+//    signal fence.
 //  - Only the call that set sp clears it (writer rule 3).
-//  - `writing` is non-zero while a writer is between its "sp == 0" check and its
-//    store of sp. A wrapper running in a signal handler that interrupted that
-//    window records nothing, so it can never overwrite g/pc/fp under the outer
-//    writer's sp (no torn record). A handler that interrupts before `writing` is
-//    set runs to completion (record and clear) before the outer writer resumes,
-//    so the outer writer's later stores win cleanly.
+//  - sp == kSpClaimed while a writer is between its "sp == 0" check and its
+//    store of the real sp: readers take it for "no record", writers for "in
+//    force" (they record nothing). So a wrapper running in a signal handler
+//    that interrupted that window can never leave its g/pc/fp under the outer
+//    writer's sp (no torn record); a handler that interrupts before the claim
+//    runs to completion (record and clear) before the outer writer resumes,
+//    whose later stores then win cleanly.
 //
 // The fields are plain integers, not std::atomic, so that the record is
 // trivially constructible: a thread_local with a constructor would get a
-// lazy-initialisation guard reached through __tls_get_addr. sp and writing are
-// accessed only through std::atomic_ref.
+// lazy-initialisation guard reached through __tls_get_addr. sp is accessed
+// only through std::atomic_ref.
 struct Record {
   uintptr_t g;
   uintptr_t pc;
   uintptr_t fp;
   uintptr_t fn;  // a LibcallId, or (>= kFirstNamePointer) a static C string naming a region
-  uintptr_t writing;
   uintptr_t sp;
 };
+
+// The sp value of a record being written (no stack pointer is 1).
+inline constexpr uintptr_t kSpClaimed = 1;
 
 // Deepest nesting of program signal handlers tracked (signal_guard.h);
 // deeper ones run untracked, sharing the deepest level's record.
@@ -57,9 +61,6 @@ inline constexpr uintptr_t kFirstNamePointer = 4096;
 static_assert(std::is_trivially_default_constructible_v<Record>);
 
 inline std::atomic_ref<uintptr_t> SpOf(Record& r) { return std::atomic_ref<uintptr_t>(r.sp); }
-inline std::atomic_ref<uintptr_t> WritingOf(Record& r) {
-  return std::atomic_ref<uintptr_t>(r.writing);
-}
 
 // The calling thread's record for its current signal depth (signal_guard.h):
 // depth 0 is the thread's own code; depth d a program handler running
@@ -82,11 +83,10 @@ inline void SetCurrentG(uintptr_t g) { t_libcall_state.current_g = g; }
 // Writer side. Returns true when this call recorded (and so must clear).
 // May run in any context, including signal handlers; async-signal-safe.
 inline bool Enter(Record& r, uintptr_t fn, uintptr_t pc, uintptr_t sp, uintptr_t fp) {
-  if (SpOf(r).load(std::memory_order_relaxed) != 0 ||
-      WritingOf(r).load(std::memory_order_relaxed) != 0) {
+  if (SpOf(r).load(std::memory_order_relaxed) != 0) {
     return false;  // nested: the outer record stays in force (writer rule 1)
   }
-  WritingOf(r).store(1, std::memory_order_relaxed);
+  SpOf(r).store(kSpClaimed, std::memory_order_relaxed);
   std::atomic_signal_fence(std::memory_order_seq_cst);
   r.g = CurrentG();
   r.pc = pc;
@@ -94,8 +94,6 @@ inline bool Enter(Record& r, uintptr_t fn, uintptr_t pc, uintptr_t sp, uintptr_t
   r.fn = fn;
   std::atomic_signal_fence(std::memory_order_release);
   SpOf(r).store(sp, std::memory_order_relaxed);
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  WritingOf(r).store(0, std::memory_order_relaxed);
   return true;
 }
 
@@ -119,7 +117,10 @@ struct RecordSnapshot {
 inline RecordSnapshot Read(Record& r) {
   RecordSnapshot s;
   s.sp = SpOf(r).load(std::memory_order_relaxed);
-  if (s.sp == 0) return s;
+  if (s.sp <= kSpClaimed) {
+    s.sp = 0;
+    return s;
+  }
   std::atomic_signal_fence(std::memory_order_acquire);
   s.g = r.g;
   s.pc = r.pc;
