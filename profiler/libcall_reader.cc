@@ -72,6 +72,10 @@ class StackBuilder {
       const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
       uintptr_t next = frame[0], ret = frame[1];
       if (next == stop_fp || IsPseudoFrame(ret)) return;  // the next frame is the trampoline's
+      if (stack.Contains(ret)) {                          // a stack address is no return address
+        Push(kFrameBrokenChain);
+        return;
+      }
       Push(ret);
       if (next <= fp) return;
       floor = fp + kRecord;
@@ -91,7 +95,7 @@ class StackBuilder {
       }
       const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
       uintptr_t next = frame[0], ret = frame[1];
-      if (IsPseudoFrame(ret) || InWrappedCallCode(ret)) return;
+      if (IsPseudoFrame(ret) || InWrappedCallCode(ret) || stack.Contains(ret)) return;
       Push(ret);
       if (next <= fp) return;
       floor = fp + kRecord;

@@ -43,7 +43,8 @@ DwarfGuardCounts DwarfGuardCountsForTest() {
   return DwarfGuardCounts{g_refused.load(std::memory_order_relaxed)};
 }
 
-bool DwarfStepper::Begin(const FrameRegs& at, bool pc_is_return, const void* ucontext) {
+bool DwarfStepper::Begin(const FrameRegs& at, bool pc_is_return, uintptr_t fn_end,
+                         const void* ucontext) {
   unw_context_t ctx;
   std::memset(&ctx, 0, sizeof ctx);
   auto* r = reinterpret_cast<uint64_t*>(&ctx);
@@ -62,9 +63,25 @@ bool DwarfStepper::Begin(const FrameRegs& at, bool pc_is_return, const void* uco
   // pc, sp and fp always come from `at`: the walker may have fenced fp.
   r[kRbp] = at.fp;
   r[kRsp] = at.sp;
-  // libunwind treats the first frame's pc as exact; a return address is
-  // looked up at the call instruction instead, whose row is the one in force.
-  r[kRip] = pc_is_return ? at.pc - 1 : at.pc;
+  // LLVM libunwind (16) runs a frame's CFI program while the row's location
+  // is strictly below the frame's pc (DwarfParser: codeOffset < pcoffset),
+  // for the first frame as for every other: it unwinds every pc as a return
+  // address. Right for a call site, one row early for an interrupted pc that
+  // sits exactly where a row starts: after `push %rbp` it would take the
+  // entry row (CFA rsp+8) and read the pushed rbp as the return address; on
+  // the `ret` after `pop %rbp`, the body row (CFA rbp+16, with rbp already the
+  // caller's) and skip the caller. So:
+  //  - a return address is looked up at the call instruction (pc - 1): rows
+  //    starting at or below pc - 2, i.e. at the call or before it;
+  //  - an exact pc is handed over as pc + 1: rows starting at or below pc,
+  //    the one in force at pc. At the FDE's last byte pc + 1 would be looked
+  //    up in the next function's FDE: pc then (the walker steps a `ret`
+  //    there itself, see unwind_walk.cc).
+  if (pc_is_return) {
+    r[kRip] = at.pc - 1;
+  } else {
+    r[kRip] = at.pc + 1 < fn_end ? at.pc + 1 : at.pc;
+  }
   return unw_init_local(Cursor(cursor_), &ctx) == UNW_ESUCCESS;
 }
 

@@ -19,6 +19,14 @@ FpWalkResult WalkFramePointers(uintptr_t fp, uintptr_t floor, StackBounds stack,
     uintptr_t next_fp = frame[0];
     uintptr_t ret = frame[1];
     if (IsPseudoFrame(ret)) return r;
+    if (ret >= stack.lo && ret < stack.hi) {
+      // A stack address where the return address should be: fp is not a
+      // frame record (e.g. rbp read in a prologue or epilogue). Checking
+      // every address against the loaded modules would cost a lookup per
+      // frame; this catches the slot one word off (a saved rbp).
+      r.broken = true;
+      return r;
+    }
     if (r.count == max) {
       r.truncated = true;  // a real frame is left over
       return r;

@@ -21,7 +21,9 @@ struct FpWalkResult {
 // Reads only words inside [floor, stack.hi): `floor` is the lowest address the
 // walk may touch (the stack pointer it starts from), so every read lies in the
 // live part of the thread's stack. Frames must be 8-aligned and strictly
-// increasing; the first frame that breaks a rule ends the walk. Signal-safe.
+// increasing, and a "return address" inside the stack (the slot one word off:
+// a saved rbp) is no frame; the first frame that breaks a rule ends the walk
+// (broken). Signal-safe.
 FpWalkResult WalkFramePointers(uintptr_t fp, uintptr_t floor, StackBounds stack, uintptr_t* out,
                                int max);
 

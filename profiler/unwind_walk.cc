@@ -7,9 +7,14 @@
 //   3. otherwise a DWARF step, only if DwarfGate bounds what libunwind will
 //      read to [sp - 512, stack.hi) given the function's CFA summary;
 //   4. else a frame-pointer step, whose two reads are bounds-checked.
-// Each caller must sit strictly higher on the stack; anything else ends the
-// walk in a pseudo-frame that says why.
+// The interrupted pc on a `ret` is stepped before the gates: the caller's pc
+// is the word at sp, whatever the function or its CFI.
+// Each caller must sit strictly higher on the stack and return into known code
+// (the code map, or a module loaded since it was built); anything else ends
+// the walk in a pseudo-frame that says why.
 #include "profiler/unwind_walk.h"
+
+#include <dlfcn.h>
 
 #include <algorithm>
 
@@ -69,6 +74,33 @@ bool DwarfGate(const CodeFunction& f, const FrameRegs& r, StackBounds stack, boo
   }
 }
 
+// The interrupted pc on a `ret` (or `rep ret`): the caller's pc is the word
+// at sp, its sp the next one; no register changes. Exact without CFI, which
+// matters because libunwind cannot be given the row of a `ret` that is its
+// function's last byte (unwind_dwarf.h). `range` holds pc (readable code).
+bool RetStep(const CodeRange& range, const FrameRegs& cur, StackBounds stack, FrameRegs* next) {
+  const auto* code = reinterpret_cast<const uint8_t*>(cur.pc);
+  const bool ret = code[0] == 0xc3 || (cur.pc + 1 < range.hi && code[0] == 0xf3 && code[1] == 0xc3);
+  if (!ret || cur.sp < stack.lo || cur.sp > stack.hi - sizeof(uintptr_t) || (cur.sp & 7) != 0) {
+    return false;
+  }
+  *next =
+      FrameRegs{*reinterpret_cast<const uintptr_t*>(cur.sp), cur.sp + sizeof(uintptr_t), cur.fp};
+  return true;
+}
+
+// Whether `ret` (a return address) returns into known code: the code map's
+// executable ranges, else a module loaded after the map was built
+// (_dl_find_object: lock-free, documented async-signal-safe). A stack or heap
+// address, or garbage, is not a caller.
+bool ReturnsIntoCode(const CodeMap* map, uintptr_t ret) {
+  if (ret == 0) return false;
+  const uintptr_t at = ret - 1;  // the call instruction
+  if (map != nullptr && map->FindRange(at) != nullptr) return true;
+  dl_find_object found;
+  return _dl_find_object(reinterpret_cast<void*>(at), &found) == 0;
+}
+
 // Gate 4: one frame-pointer step. `cur.sp` is the floor: the frame record
 // must lie in [cur.sp, stack.hi), 8-aligned.
 bool FpStep(const FrameRegs& cur, StackBounds stack, FrameRegs* next) {
@@ -103,7 +135,8 @@ int WalkMixed(const UnwindStart& start, StackBounds stack, uintptr_t* out, int m
   for (;;) {
     const uintptr_t lookup = is_return ? cur.pc - 1 : cur.pc;
     const CodeFunction* fn = nullptr;
-    if (const CodeRange* range = map ? map->FindRange(lookup) : nullptr) {
+    const CodeRange* range = map ? map->FindRange(lookup) : nullptr;
+    if (range != nullptr) {
       const CodeModule& m = map->Module(*range);
       // In the loader DWARF lookups could meet half-updated link maps.
       if (m.kind == ModuleKind::kLoader) dwarf_ok = false;
@@ -119,11 +152,14 @@ int WalkMixed(const UnwindStart& start, StackBounds stack, uintptr_t* out, int m
     }
     FrameRegs next;
     bool stepped = false;
-    if (fn != nullptr && dwarf_ok && !(hybrid && FpTrusted(*fn, cur.pc, is_return))) {
+    if (!is_return && range != nullptr && RetStep(*range, cur, stack, &next)) {
+      live = false;
+      stepped = true;
+    } else if (fn != nullptr && dwarf_ok && !(hybrid && FpTrusted(*fn, cur.pc, is_return))) {
       uintptr_t fp = cur.fp;
       if (DwarfGate(*fn, cur, stack, real_regs, &fp)) {
         if (!live) {
-          if (!dwarf.Begin(FrameRegs{cur.pc, cur.sp, fp}, is_return,
+          if (!dwarf.Begin(FrameRegs{cur.pc, cur.sp, fp}, is_return, fn->end(),
                            real_regs ? start.ucontext : nullptr)) {
             out[n++] = kFrameDwarfFailed;
             return n;
@@ -140,7 +176,8 @@ int WalkMixed(const UnwindStart& start, StackBounds stack, uintptr_t* out, int m
         if (rc == 0) {
           // The outermost frame (no caller), or a caller libunwind knows no
           // unwind info for: that one is still a frame, walked on by fp.
-          if (next.pc == 0 || next.pc == cur.pc || next.pc == cur.pc - 1) return n;
+          // (Begin hands libunwind pc - 1, pc or pc + 1.)
+          if (next.pc == 0 || (next.pc + 1 >= cur.pc && next.pc <= cur.pc + 1)) return n;
           live = false;
         }
         stepped = true;
@@ -156,7 +193,7 @@ int WalkMixed(const UnwindStart& start, StackBounds stack, uintptr_t* out, int m
     }
     real_regs = false;
     if (next.pc == 0 || IsPseudoFrame(next.pc)) return n;  // no caller
-    if (next.sp <= cur.sp || next.sp > stack.hi) {
+    if (next.sp <= cur.sp || next.sp > stack.hi || !ReturnsIntoCode(map, next.pc)) {
       out[n++] = kFrameBrokenChain;
       return n;
     }

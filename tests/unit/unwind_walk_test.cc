@@ -13,6 +13,7 @@
 #include <ucontext.h>
 
 #include <atomic>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -260,7 +261,8 @@ TEST(UnwindWalkTest, DepthLimitEndsInTruncated) {
 
 // A DWARF step whose caller is a wild address: libunwind looks it up, misses
 // _dl_find_object and falls back to dl_iterate_phdr, which the wrap refuses
-// inside a walk. The real one is never reached and nothing crashes.
+// inside a walk. The real one is never reached and nothing crashes; the wild
+// address, in no module, is not shown as a caller: the walk ends broken.
 TEST(UnwindWalkTest, WildReturnAddressNeverReachesTheLoaderLock) {
   std::string error;
   ASSERT_TRUE(ConfigureUnwinder(UnwindMode::kDwarf, 128, &error)) << error;
@@ -279,10 +281,111 @@ TEST(UnwindWalkTest, WildReturnAddressNeverReachesTheLoaderLock) {
   t_counting = true;
   int n = UnwindCallers(start, bounds, out, 8);
   t_counting = false;
-  ASSERT_GE(n, 1);
-  EXPECT_EQ(out[0], 0x7ead0000beefu);
+  ASSERT_EQ(n, 1);
+  EXPECT_EQ(out[0], kFrameBrokenChain);
   EXPECT_GT(DwarfGuardCountsForTest().refused, refused);
   EXPECT_EQ(g_phdr_walks.load(), 0);
+}
+
+// Replays a sample interrupted at an instruction boundary where the CFA rule
+// changes: right after SpinCaller's `push %rbp` (CFA rsp+16, before the `mov`
+// makes rbp the frame base) and on its `ret` (CFA rsp+8, rbp already the
+// caller's). The row in force at the exact pc must be used: the row before it
+// reads the pushed rbp (a stack address) as the return address, or the
+// caller's frame record and skips the caller.
+struct BoundaryCase {
+  const char* what;
+  uintptr_t pc;
+  int sp_slot;  // stack index of sp; the return address sits at sp_slot + ret_off
+  int ret_off;
+};
+
+TEST(UnwindWalkTest, InterruptedOnACfaBoundaryKeepsTheCaller) {
+  const CodeFunction* caller = FunctionAt(reinterpret_cast<void*>(&SpinCaller));
+  const CodeFunction* root = FunctionAt(reinterpret_cast<void*>(&SpinRoot));
+  ASSERT_NE(caller, nullptr);
+  ASSERT_NE(root, nullptr);
+  ASSERT_GT(caller->fp_prologue, 0);
+  ASSERT_GT(root->fp_prologue, 0);
+  const auto* code = reinterpret_cast<const uint8_t*>(caller->start);
+  uintptr_t push = caller->start;
+  if (code[0] == 0xf3) push += 4;  // endbr64
+  ASSERT_EQ(*reinterpret_cast<const uint8_t*>(push), 0x55);
+  uintptr_t ret = 0;
+  for (uintptr_t a = caller->start + caller->fp_prologue; a + 1 < caller->end(); ++a) {
+    const auto* b = reinterpret_cast<const uint8_t*>(a);
+    if ((b[0] == 0x5d || b[0] == 0xc9) && b[1] == 0xc3) {
+      ret = a + 1;
+      break;
+    }
+  }
+  ASSERT_NE(ret, 0u) << "SpinCaller should end in pop %rbp/leave; ret";
+  // A call site in SpinRoot (fp-trusted) as the return address.
+  const uintptr_t into_root = root->start + root->fp_prologue + 1;
+  const BoundaryCase cases[] = {
+      {"after push %rbp", push + 1, 600, 1},
+      {"on ret", ret, 601, 0},
+      {"at entry", caller->start, 601, 0},
+  };
+  for (UnwindMode mode : {UnwindMode::kDwarf, UnwindMode::kHybrid}) {
+    std::string error;
+    ASSERT_TRUE(ConfigureUnwinder(mode, 128, &error)) << error;
+    for (const BoundaryCase& c : cases) {
+      alignas(16) static uintptr_t stack[1024];
+      for (auto& w : stack) w = 0;
+      const StackBounds bounds{reinterpret_cast<uintptr_t>(&stack[0]),
+                               reinterpret_cast<uintptr_t>(&stack[1024])};
+      const auto caller_fp = reinterpret_cast<uintptr_t>(&stack[700]);  // SpinRoot's frame
+      stack[600] = caller_fp;  // the pushed rbp (only read in the push case)
+      stack[c.sp_slot + c.ret_off] = into_root;
+      stack[700] = 0;  // SpinRoot's frame record: the root
+      stack[701] = 0;
+      ucontext_t uc;
+      std::memset(&uc, 0, sizeof uc);
+      uc.uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(c.pc);
+      uc.uc_mcontext.gregs[REG_RSP] =
+          static_cast<greg_t>(reinterpret_cast<uintptr_t>(&stack[c.sp_slot]));
+      uc.uc_mcontext.gregs[REG_RBP] = static_cast<greg_t>(caller_fp);
+      UnwindStart start{c.pc, reinterpret_cast<uintptr_t>(&stack[c.sp_slot]), caller_fp, &uc};
+      uintptr_t out[8] = {};
+      int n = UnwindCallers(start, bounds, out, 8);
+      ASSERT_GE(n, 1) << UnwindModeName(mode) << " " << c.what;
+      EXPECT_EQ(out[0], into_root)
+          << UnwindModeName(mode) << " " << c.what << " got 0x" << std::hex << out[0];
+    }
+  }
+}
+
+// A frame record whose "return address" is a stack address (what a frame
+// pointer one slot off yields): never shown as a caller, the walk ends broken.
+TEST(UnwindWalkTest, AReturnAddressOutsideCodeEndsTheWalk) {
+  const CodeFunction* root = FunctionAt(reinterpret_cast<void*>(&SpinRoot));
+  ASSERT_NE(root, nullptr);
+  ASSERT_GT(root->fp_prologue, 0);
+  for (UnwindMode mode : {UnwindMode::kDwarf, UnwindMode::kHybrid}) {
+    std::string error;
+    ASSERT_TRUE(ConfigureUnwinder(mode, 128, &error)) << error;
+    alignas(16) uintptr_t stack[1024];  // on this thread's stack: in no module
+    for (auto& w : stack) w = 0;
+    const StackBounds bounds{reinterpret_cast<uintptr_t>(&stack[0]),
+                             reinterpret_cast<uintptr_t>(&stack[1024])};
+    stack[700] = reinterpret_cast<uintptr_t>(&stack[800]);
+    stack[701] = reinterpret_cast<uintptr_t>(&stack[900]);  // a stack address
+    // A record in SpinRoot (a call site, fp-trusted) whose fp is stack[700].
+    UnwindStart start{root->start + root->fp_prologue + 1, reinterpret_cast<uintptr_t>(&stack[600]),
+                      reinterpret_cast<uintptr_t>(&stack[700]), nullptr};
+    uintptr_t out[8] = {};
+    int n = UnwindCallers(start, bounds, out, 8);
+    // hybrid: a frame-pointer step reads the stack address and refuses it;
+    // dwarf: libunwind finds no unwind info there and ends the walk itself.
+    if (mode == UnwindMode::kHybrid) {
+      ASSERT_EQ(n, 1);
+      EXPECT_EQ(out[0], kFrameBrokenChain);
+    }
+    for (int i = 0; i < n; ++i) {
+      EXPECT_TRUE(out[i] < bounds.lo || out[i] >= bounds.hi) << UnwindModeName(mode) << " " << i;
+    }
+  }
 }
 
 TEST(UnwindWalkTest, LoaderCallsWalkByFramePointersOnly) {
