@@ -126,7 +126,7 @@ TEST(PreloadTest, ThreadsCreatedByTheProgramHaveFullStacks) {
   auto traces = ReadTraces(dir.File("t.pb.gz"));
   long long total = TotalCount(traces);
   long long chain = CountWithChain(traces, {"burn_hot", "thread_hot", "thread_main"});
-  EXPECT_GE(total, 120);  // 4 threads x 0.5 s at 100 Hz = 200
+  EXPECT_GE(total, 100);  // 4 threads x 0.5 s at 100 Hz = 200, loosely
   EXPECT_GE(chain, total * 9 / 10) << PprofTop(dir.File("t.pb.gz"));
   std::set<std::string> threads;
   for (const Trace& t : traces)
@@ -144,12 +144,14 @@ TEST(PreloadTest, ForkedChildrenWriteTheirOwnFiles) {
   for (const std::string& f : files) {
     auto traces = ReadTraces(dir.File(f));
     if (f == "f.pb.gz") {
-      EXPECT_GE(CountWithChain(traces, {"burn_hot", "burn_caller", "main"}), 30) << f;
+      // 0.5 s at 100 Hz is ~50 samples; under load one sample can stand for
+      // several ticks, so the bound is loose: this test is about files.
+      EXPECT_GE(CountWithChain(traces, {"burn_hot", "burn_caller", "main"}), 15) << f;
       EXPECT_EQ(CountWith(traces, "child_hot"), 0) << f;
     } else {
       ++children;
       EXPECT_EQ(f.rfind("f.pb.gz.", 0), 0u) << f;
-      EXPECT_GE(CountWithChain(traces, {"burn_hot", "child_hot"}), 30) << f;
+      EXPECT_GE(CountWithChain(traces, {"burn_hot", "child_hot"}), 15) << f;
       EXPECT_EQ(CountWith(traces, "burn_caller"), 0) << f;
     }
   }
