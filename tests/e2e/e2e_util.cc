@@ -71,9 +71,22 @@ RunResult RunProgram(const std::vector<std::string>& argv,
   return r;
 }
 
-std::vector<Trace> ReadTraces(const std::string& profile) {
-  RunResult r = RunProgram(
-      {GO_PATH, "tool", "pprof", "-traces", "-symbolize=none", "-sample_index=samples", profile});
+namespace {
+
+// A -traces value: a count ("12"), or a duration ("432.62ms", "1.2s") in
+// microseconds.
+long long ParseTraceValue(const std::string& v) {
+  size_t unit = v.find_first_not_of("0123456789.");
+  if (unit == std::string::npos) return std::atoll(v.c_str());
+  double x = std::atof(v.substr(0, unit).c_str());
+  std::string u = v.substr(unit);
+  double us = u == "s" ? x * 1e6 : u == "ms" ? x * 1e3 : u == "us" ? x : x / 1e3;
+  return static_cast<long long>(us + 0.5);
+}
+
+std::vector<Trace> ReadTracesOf(const std::string& profile, const char* sample_index) {
+  RunResult r = RunProgram({GO_PATH, "tool", "pprof", "-traces", "-symbolize=none",
+                            std::string("-sample_index=") + sample_index, profile});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::vector<Trace> traces;
   Trace cur;
@@ -105,9 +118,8 @@ std::vector<Trace> ReadTraces(const std::string& profile) {
       continue;
     }
     if (cur.frames.empty() && StartsWithDigit(line, first)) {
-      size_t end = line.find(' ', first);
-      cur.count = std::atoll(line.substr(first, end - first).c_str());
-      size_t name = line.find_first_not_of(' ', end);
+      cur.count = ParseTraceValue(line.substr(first, token_end - first));
+      size_t name = line.find_first_not_of(' ', token_end);
       cur.frames.push_back(name == std::string::npos ? "" : line.substr(name));
     } else {
       cur.frames.push_back(line.substr(first));
@@ -115,6 +127,16 @@ std::vector<Trace> ReadTraces(const std::string& profile) {
   }
   flush();
   return traces;
+}
+
+}  // namespace
+
+std::vector<Trace> ReadTraces(const std::string& profile) {
+  return ReadTracesOf(profile, "samples");
+}
+
+std::vector<Trace> ReadCpuTraces(const std::string& profile) {
+  return ReadTracesOf(profile, "cpu");
 }
 
 std::string PprofTop(const std::string& profile) {

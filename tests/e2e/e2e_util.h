@@ -29,6 +29,10 @@ struct Trace {
 
 // Parses the -traces report (sample counts). Fails the test on pprof errors.
 std::vector<Trace> ReadTraces(const std::string& profile);
+// The same weighted by CPU time (the profile's cpu value): Trace::count is
+// in microseconds. Under load one sample may stand for several ticks, so
+// shares are better judged by CPU than by counts.
+std::vector<Trace> ReadCpuTraces(const std::string& profile);
 
 // `go tool pprof -top` output, for tests that check what a user sees first.
 std::string PprofTop(const std::string& profile);

@@ -17,55 +17,6 @@
 namespace lcprof::e2e {
 namespace {
 
-// The -traces report weighted by CPU time (the profile's cpu value) instead
-// of sample counts: under load one itimer signal may stand for several ticks,
-// so counts alone drift from the truth. Trace::count is in microseconds.
-std::vector<Trace> ReadCpuTraces(const std::string& profile) {
-  RunResult r = RunProgram(
-      {GO_PATH, "tool", "pprof", "-traces", "-symbolize=none", "-sample_index=cpu", profile});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  std::vector<Trace> traces;
-  Trace cur;
-  bool in_block = false;
-  auto flush = [&] {
-    if (in_block && !cur.frames.empty()) traces.push_back(cur);
-    cur = Trace{};
-  };
-  std::istringstream lines(r.out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.rfind("-----------+", 0) == 0) {
-      flush();
-      in_block = true;
-      continue;
-    }
-    size_t first = line.find_first_not_of(' ');
-    if (!in_block || first == std::string::npos) continue;
-    size_t token_end = line.find(' ', first);
-    const bool digit = std::isdigit(static_cast<unsigned char>(line[first])) != 0;
-    if (first < 10 && !digit && token_end != std::string::npos && line[token_end - 1] == ':') {
-      size_t colon = line.find(':');
-      std::string value = line.substr(colon + 1);
-      value.erase(0, value.find_first_not_of(' '));
-      cur.labels[line.substr(first, colon - first)] = value;
-    } else if (cur.frames.empty() && digit) {
-      // "432.62ms   fiber_work": a duration, then the leaf.
-      std::string v = line.substr(first, token_end - first);
-      size_t unit = v.find_first_not_of("0123456789.");
-      double x = std::atof(v.substr(0, unit).c_str());
-      std::string u = unit == std::string::npos ? "ns" : v.substr(unit);
-      double us = u == "s" ? x * 1e6 : u == "ms" ? x * 1e3 : u == "us" ? x : x / 1e3;
-      cur.count = static_cast<long long>(us + 0.5);
-      size_t name = line.find_first_not_of(' ', token_end);
-      cur.frames.push_back(name == std::string::npos ? "" : line.substr(name));
-    } else {
-      cur.frames.push_back(line.substr(first));
-    }
-  }
-  flush();
-  return traces;
-}
-
 const char* const kCallers[] = {"user_caller",  "read_caller", "memcpy_caller", "strlen_caller",
                                 "qsort_caller", "nofp_caller", "deep_caller"};
 
