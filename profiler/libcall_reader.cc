@@ -19,28 +19,16 @@
 // next level out from the context the handler interrupted.
 #include "profiler/libcall_reader.h"
 
-#include <sys/auxv.h>
-
-#include <atomic>
-#include <cstring>
-
 #include "libcall/g_table.h"
-#include "libcall/next_symbols.h"
 #include "libcall/record.h"
 #include "libcall/signal_guard.h"
-#include "profiler/proc_maps.h"
+#include "profiler/code_modules.h"
+#include "profiler/stack_window.h"
 #include "profiler/thread_stack.h"
 #include "profiler/unwinder.h"
 
 namespace lcprof {
 namespace {
-
-struct CodeRange {
-  uintptr_t lo, hi;
-};
-constexpr int kMaxRanges = 16;
-CodeRange g_ranges[kMaxRanges];
-std::atomic<int> g_range_count{0};
 
 // Room kept free at the end of the frame array for what follows a walk: a
 // [signal] frame, the next level's pc, a libcall record's pc and a pseudo-frame.
@@ -63,23 +51,21 @@ class StackBuilder {
     if (want > 0) n_ += UnwindCallers(start, stack, &s_.frames[n_], want);
   }
   // Frame-pointer walk of a handler level: its frames up to, not including,
-  // the one the trampoline's frame returns to. Every read stays inside
-  // [floor, stack.hi) and below the trampoline frame.
+  // the one the trampoline's frame returns to. Every read lies in the
+  // window from `floor` up, and below the trampoline's frame.
   void WalkUntilFrame(uintptr_t fp, uintptr_t floor, StackBounds stack, uintptr_t stop_fp) {
-    constexpr uintptr_t kRecord = 2 * sizeof(uintptr_t);
-    while (room() > kReserve) {
-      if (fp < floor || fp >= stop_fp || fp > stack.hi - kRecord || (fp & 7) != 0) return;
-      const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
-      uintptr_t next = frame[0], ret = frame[1];
-      if (next == stop_fp || IsPseudoFrame(ret)) return;  // the next frame is the trampoline's
-      if (stack.Contains(ret)) {                          // a stack address is no return address
+    StackWindow win(stack, floor);
+    FrameRecord rec;
+    while (room() > kReserve && fp < stop_fp && win.ReadFrameRecord(fp, &rec)) {
+      if (rec.saved_fp == stop_fp || IsPseudoFrame(rec.ret)) return;  // next is the trampoline's
+      if (stack.Contains(rec.ret)) {  // a stack address is no return address
         Push(kFrameBrokenChain);
         return;
       }
-      Push(ret);
-      if (next <= fp) return;
-      floor = fp + kRecord;
-      fp = next;
+      Push(rec.ret);
+      if (rec.saved_fp <= fp) return;
+      win.RaiseFloor(fp + 2 * sizeof(uintptr_t));
+      fp = rec.saved_fp;
     }
   }
   // Program frames of a callback made from inside a wrapped call: walked
@@ -88,18 +74,15 @@ class StackBuilder {
   // wrapper's own (it returns to the record's pc, pushed next): excluded, so
   // the caller never appears twice.
   void WalkCallbackFrames(uintptr_t fp, uintptr_t floor, StackBounds stack, uintptr_t record_sp) {
-    constexpr uintptr_t kRecord = 2 * sizeof(uintptr_t);
-    while (room() > kReserve) {
-      if (fp < floor || fp + kRecord >= record_sp || fp > stack.hi - kRecord || (fp & 7) != 0) {
-        return;
-      }
-      const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
-      uintptr_t next = frame[0], ret = frame[1];
-      if (IsPseudoFrame(ret) || InWrappedCallCode(ret) || stack.Contains(ret)) return;
-      Push(ret);
-      if (next <= fp) return;
-      floor = fp + kRecord;
-      fp = next;
+    StackWindow win(StackBounds{stack.lo, record_sp < stack.hi ? record_sp : stack.hi}, floor);
+    FrameRecord rec;
+    while (room() > kReserve && fp + 2 * sizeof(uintptr_t) < record_sp &&
+           win.ReadFrameRecord(fp, &rec)) {
+      if (IsPseudoFrame(rec.ret) || InWrappedCallCode(rec.ret) || stack.Contains(rec.ret)) return;
+      Push(rec.ret);
+      if (rec.saved_fp <= fp) return;
+      win.RaiseFloor(fp + 2 * sizeof(uintptr_t));
+      fp = rec.saved_fp;
     }
   }
   void Finish() { s_.depth = static_cast<uint32_t>(n_); }
@@ -137,33 +120,7 @@ bool RecordInForce(const libcall::RecordSnapshot& rec, uintptr_t sp, StackBounds
 
 }  // namespace
 
-void PrepareLibcallReader() {
-  if (g_range_count.load(std::memory_order_acquire) != 0) return;
-  const libcall::NextSymbols& next = libcall::Next();
-  const uintptr_t anchors[] = {reinterpret_cast<uintptr_t>(next.read),
-                               reinterpret_cast<uintptr_t>(next.pthread_mutex_lock),
-                               reinterpret_cast<uintptr_t>(next.clock_gettime)};
-  const uintptr_t vdso = getauxval(AT_SYSINFO_EHDR);
-  int n = 0;
-  for (const MemoryMapping& m : ReadProcMaps()) {
-    if (!m.executable || n >= kMaxRanges) continue;
-    bool take = m.path.find("/ld-linux") != std::string::npos || m.path == "[vdso]" ||
-                (vdso >= m.start && vdso < m.end);
-    for (uintptr_t a : anchors) {
-      if (a >= m.start && a < m.end) take = true;
-    }
-    if (take) g_ranges[n++] = CodeRange{m.start, m.end};
-  }
-  g_range_count.store(n, std::memory_order_release);
-}
-
-bool InWrappedCallCode(uintptr_t pc) {
-  int n = g_range_count.load(std::memory_order_acquire);
-  for (int i = 0; i < n; ++i) {
-    if (pc >= g_ranges[i].lo && pc < g_ranges[i].hi) return true;
-  }
-  return false;
-}
+void PrepareLibcallReader() { PrepareCodeModules(); }
 
 void FillSampleStack(Sample& s, const InterruptedRegs& regs, const void* ucontext) {
   StackBuilder b(s);

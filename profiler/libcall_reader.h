@@ -11,14 +11,10 @@
 
 namespace lcprof {
 
-// Learns which code cannot be walked with frame pointers and so is the
-// "inside of a wrapped call": the modules that define the wrapped calls
-// (libc), the dynamic loader and the vDSO. Control path; call before the
-// handler is armed. Idempotent.
+// Learns which code is the "inside of a wrapped call" (libc, the dynamic
+// loader and the vDSO: code_modules.h's InWrappedCallCode). Control path;
+// call before the handler is armed. Idempotent; reads no file.
 void PrepareLibcallReader();
-
-// Signal-safe: true when pc lies in code PrepareLibcallReader marked.
-bool InWrappedCallCode(uintptr_t pc);
 
 // Fills s.frames, s.depth and s.mark (and s.g) for the interrupted context
 // `regs` (full registers in `ucontext`). Signal-safe.

@@ -160,6 +160,7 @@ bool StopLocked(StopReport* report, std::string* error, bool write_if_empty) {
   meta.lost_samples = s->buffer->lost();
   meta.main_executable = MainExecutable();
   meta.comments.push_back(RateComment(*s, s->timer->kind()));
+  meta.comments.push_back(UnwindStatsComment());
   meta.comments.push_back("lcprof: " + std::to_string(s->collector->table().total_samples()) +
                           " samples, " + std::to_string(meta.lost_samples) + " lost");
   Symbolizer symbolizer(ReadProcMaps());

@@ -2,24 +2,23 @@
 #include "profiler/unwind_fp.h"
 
 #include "profiler/sample.h"
+#include "profiler/stack_window.h"
 
 namespace lcprof {
 
 FpWalkResult WalkFramePointers(uintptr_t fp, uintptr_t floor, StackBounds stack, uintptr_t* out,
                                int max) {
   FpWalkResult r;
-  if (stack.hi == 0 || floor < stack.lo) return r;
-  constexpr uintptr_t kFrameRecord = 2 * sizeof(uintptr_t);  // saved fp, return address
+  StackWindow win(stack, floor);
+  if (win.empty() || floor < stack.lo) return r;
   for (;;) {
-    if (fp < floor || fp > stack.hi - kFrameRecord || (fp & (sizeof(uintptr_t) - 1)) != 0) {
+    FrameRecord rec;
+    if (!win.ReadFrameRecord(fp, &rec)) {
       r.broken = r.count > 0 || fp != 0;
       return r;
     }
-    const auto* frame = reinterpret_cast<const uintptr_t*>(fp);
-    uintptr_t next_fp = frame[0];
-    uintptr_t ret = frame[1];
-    if (IsPseudoFrame(ret)) return r;
-    if (ret >= stack.lo && ret < stack.hi) {
+    if (IsPseudoFrame(rec.ret)) return r;
+    if (stack.Contains(rec.ret)) {
       // A stack address where the return address should be: fp is not a
       // frame record (e.g. rbp read in a prologue or epilogue). Checking
       // every address against the loaded modules would cost a lookup per
@@ -31,15 +30,27 @@ FpWalkResult WalkFramePointers(uintptr_t fp, uintptr_t floor, StackBounds stack,
       r.truncated = true;  // a real frame is left over
       return r;
     }
-    out[r.count++] = ret;
-    if (next_fp == 0) return r;  // the root: _start and clone clear rbp
-    if (next_fp <= fp) {
+    out[r.count++] = rec.ret;
+    if (rec.saved_fp == 0) return r;  // the root: _start and clone clear rbp
+    if (rec.saved_fp <= fp) {
       r.broken = true;
       return r;
     }
-    floor = fp + kFrameRecord;
-    fp = next_fp;
+    win.RaiseFloor(fp + 2 * sizeof(uintptr_t));
+    fp = rec.saved_fp;
   }
+}
+
+int UnwindByFramePointers(uintptr_t fp, uintptr_t sp, StackBounds stack, uintptr_t* out, int max) {
+  if (max <= 0) return 0;
+  FpWalkResult walk = WalkFramePointers(fp, sp, stack, out, max - 1);
+  int n = walk.count;
+  if (walk.truncated) {
+    out[n++] = kFrameTruncated;
+  } else if (walk.broken) {
+    out[n++] = kFrameBrokenChain;
+  }
+  return n;
 }
 
 }  // namespace lcprof

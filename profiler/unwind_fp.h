@@ -27,4 +27,9 @@ struct FpWalkResult {
 FpWalkResult WalkFramePointers(uintptr_t fp, uintptr_t floor, StackBounds stack, uintptr_t* out,
                                int max);
 
+// The same walk from `fp` with `floor` = `sp`, written as UnwindCallers
+// writes (unwinder.h): out[0..max) with a pseudo-frame ending a cut or broken
+// walk. fp mode, and walks made while a module is being unloaded.
+int UnwindByFramePointers(uintptr_t fp, uintptr_t sp, StackBounds stack, uintptr_t* out, int max);
+
 }  // namespace lcprof

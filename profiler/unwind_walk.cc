@@ -1,209 +1,281 @@
-// The mixed walk; see unwind_walk.h. Every frame goes through the same gates:
-//   1. the frame's function, found in the code map by pc (pc - 1 for a
-//      return address); unknown code can only be walked by frame pointers;
-//   2. hybrid: a function that opens with `push %rbp; mov %rsp,%rbp`, at a pc
-//      past that prologue and not in its epilogue, keeps its frame record at
-//      rbp: one frame-pointer step (two stack words) is exact;
-//   3. otherwise a DWARF step, only if DwarfGate bounds what libunwind will
-//      read to [sp - 512, stack.hi) given the function's CFA summary;
-//   4. else a frame-pointer step, whose two reads are bounds-checked.
-// The interrupted pc on a `ret` is stepped before the gates: the caller's pc
-// is the word at sp, whatever the function or its CFI.
-// Each caller must sit strictly higher on the stack and return into known code
-// (the code map, or a module loaded since it was built); anything else ends
-// the walk in a pseudo-frame that says why.
+// The mixed walk; see unwind_walk.h. Per frame:
+//   1. the row for the frame's lookup address (the exact pc for the
+//      interrupted frame and after a signal frame, else the return address
+//      minus one, i.e. the call instruction): the frame-rule cache, else the
+//      module map and the module's CFI (cached for the next walk);
+//   2. the step that row calls for: CFA and return address from the row
+//      (two or three bounds-checked stack reads), the kernel's ucontext for
+//      a signal trampoline, LLVM libunwind for CFI the row cannot express,
+//      frame pointers for code without unwind information;
+//   3. the caller is accepted only if its sp is strictly higher and inside
+//      the stack and its pc returns into a loaded module (or, reached by
+//      frame pointers, into code outside every module: JIT code); anything
+//      else ends the walk in a pseudo-frame saying why.
+// All stack reads go through one StackWindow whose floor rises with the
+// frames left behind; module memory is read only inside a WalkGuard that
+// says modules are readable (unload_guard.h).
 #include "profiler/unwind_walk.h"
 
-#include <dlfcn.h>
+#include <ucontext.h>
 
-#include <algorithm>
+#include <atomic>
+#include <cstddef>
 
-#include "profiler/code_ranges.h"
+#include "profiler/cfi_reader.h"
+#include "profiler/code_modules.h"
+#include "profiler/frame_rule_cache.h"
 #include "profiler/sample.h"
+#include "profiler/stack_window.h"
+#include "profiler/unload_guard.h"
 #include "profiler/unwind_dwarf.h"
+#include "profiler/unwind_fp.h"
 
 namespace lcprof {
 namespace {
 
-__attribute__((tls_model("initial-exec"))) thread_local int t_loader_calls;
-
-// DWARF steps need this much stack below sp: libunwind reads saved registers
-// below a frame-base register that may itself sit at sp.
+// libunwind reads saved registers below a frame-base register that may sit
+// at sp: it is only started with this much stack below sp.
 constexpr uintptr_t kLowMargin = 512;
-// A signal trampoline's CFI reads the kernel's sigframe above sp.
-constexpr uintptr_t kSigframeBytes = 1024;
+// User-space code lies above the first pages and below the canonical limit.
+constexpr uintptr_t kLowestCode = 0x10000;
+constexpr uintptr_t kHighestCode = uintptr_t{1} << 47;
 
-// True when rbp is the frame base of `f` at `pc` (gate 2).
-bool FpTrusted(const CodeFunction& f, uintptr_t pc, bool is_return) {
-  if (f.fp_prologue == 0) return false;
-  const uintptr_t body = f.start + f.fp_prologue;
-  if (is_return) return pc - 1 >= body;  // a call site lies inside the body
-  if (pc < body) return false;           // rbp not yet set
-  // After `pop %rbp` / `leave` rbp is the caller's again; the byte before pc
-  // lies in [body - 1, end) and pc in [body, end): both readable code.
-  const auto* code = reinterpret_cast<const uint8_t*>(pc);
-  if (code[0] == 0xc3 || code[0] == 0xf3) return false;  // ret, rep ret
-  if (code[-1] == 0x5d || code[-1] == 0xc9) return false;
-  return true;
-}
+std::atomic<uint64_t> g_fallbacks{0};
+std::atomic<uint64_t> g_cfi_reads{0};
+std::atomic<uint64_t> g_unload_fp_walks{0};
 
-// Gate 3: may libunwind step the frame `r` in `f`? Sets *fp to the rbp it
-// should see: an rbp that cannot be this frame's base is fenced to sp, so an
-// rbp-based CFA rule reads inside the stack instead of at a wild address.
-bool DwarfGate(const CodeFunction& f, const FrameRegs& r, StackBounds stack, bool real_regs,
-               uintptr_t* fp) {
-  if (r.sp < stack.lo + kLowMargin || r.sp >= stack.hi) return false;
-  const uintptr_t room = stack.hi - r.sp;
-  switch (f.cfa_kind) {
-    case CodeFunction::kCfaSignal:
-      return room >= kSigframeBytes;
-    case CodeFunction::kCfaSpOrFp: {
-      // Every CFA is sp + k or rbp + k with k <= reach; the return address
-      // and saved registers lie below the CFA, so CFA <= stack.hi keeps every
-      // read inside. (A makecontext stack's root sits 8 bytes under its top.)
-      const uintptr_t reach = std::max<uintptr_t>(f.max_cfa_offset, 8);
-      if (reach > room) return false;
-      if (r.fp < r.sp || r.fp - r.sp > room - reach) *fp = r.sp;
-      return true;
-    }
-    case CodeFunction::kCfaComplex:
-    default:
-      // Expressions or other registers: only with every register real (the
-      // interrupted leaf) and an rbp that may be a frame base.
-      return real_regs && r.fp >= r.sp && r.fp - r.sp <= room - 16;
+// What is known of one lookup address.
+struct CodeFacts {
+  FrameRule rule;
+  bool in_module = false;  // a loaded module holds the address
+};
+
+CodeFacts LookUpCode(uintptr_t addr) {
+  CodeFacts facts;
+  facts.rule.kind = FrameRule::kNoInfo;
+  FrameRuleCache* cache = SharedFrameRuleCache();
+  if (cache != nullptr && cache->Find(addr, &facts.rule)) {
+    facts.in_module = true;  // only module code is ever cached
+    return facts;
   }
+  CodeModule module;
+  if (!FindCodeModule(addr, &module)) return facts;
+  facts.in_module = true;
+  facts.rule = ReadFrameRule(module, addr).rule;
+  g_cfi_reads.fetch_add(1, std::memory_order_relaxed);
+  if (cache != nullptr) cache->Insert(addr, facts.rule);
+  return facts;
 }
 
-// The interrupted pc on a `ret` (or `rep ret`): the caller's pc is the word
-// at sp, its sp the next one; no register changes. Exact without CFI, which
-// matters because libunwind cannot be given the row of a `ret` that is its
-// function's last byte (unwind_dwarf.h). `range` holds pc (readable code).
-bool RetStep(const CodeRange& range, const FrameRegs& cur, StackBounds stack, FrameRegs* next) {
-  const auto* code = reinterpret_cast<const uint8_t*>(cur.pc);
-  const bool ret = code[0] == 0xc3 || (cur.pc + 1 < range.hi && code[0] == 0xf3 && code[1] == 0xc3);
-  if (!ret || cur.sp < stack.lo || cur.sp > stack.hi - sizeof(uintptr_t) || (cur.sp & 7) != 0) {
+// A "return address" at the first byte of a function with no FDE covering
+// the byte before it: no call returns there; it was pushed as the root of a
+// stack (makecontext's __start_context, whose CFI would otherwise read the
+// uc_link slot as a return address).
+bool IsPushedRoot(uintptr_t ret) {
+  CodeModule module;
+  return FindCodeModule(ret, &module) && ReadFrameRule(module, ret).fde_start == ret;
+}
+
+// The x86-64 ABI's red zone: an interrupted function may keep data in the
+// 128 bytes below its sp (the kernel leaves them alone); in an epilogue,
+// registers already popped are still described as saved there.
+constexpr uintptr_t kRedZone = 128;
+
+bool IsRuleStep(FrameRule::Kind kind) {
+  return kind == FrameRule::kCfa || kind == FrameRule::kCfaDerefFp || kind == FrameRule::kCfaPlt;
+}
+
+// Whether pc + 1, which libunwind is handed for an interrupted pc, lies in
+// the same FDE as pc (not on the function's last byte). Rare: CFI the row
+// cannot express at an interrupted pc.
+bool ExactPcStaysInFde(uintptr_t pc) {
+  CodeModule module;
+  if (!FindCodeModule(pc, &module)) return false;
+  const uintptr_t fde = ReadFrameRule(module, pc).fde_start;
+  return fde != 0 && ReadFrameRule(module, pc + 1).fde_start == fde;
+}
+
+// Step by the row: CFA, return address and rbp, every read in the window
+// (for an interrupted frame, the window reaches into the red zone).
+bool RuleStep(const FrameRule& rule, const FrameRegs& cur, bool exact, StackWindow win,
+              StackBounds stack, FrameRegs* next) {
+  if (exact) win = StackWindow(stack, cur.sp - kRedZone);
+  uintptr_t cfa = 0;
+  if (rule.kind == FrameRule::kCfa) {
+    cfa = (rule.cfa_is_fp ? cur.fp : cur.sp) + static_cast<intptr_t>(rule.cfa_offset);
+  } else if (rule.kind == FrameRule::kCfaPlt) {
+    cfa =
+        cur.sp + static_cast<intptr_t>(rule.cfa_offset) + ((cur.pc & 15) >= rule.plt_push ? 8 : 0);
+  } else if (!win.ReadWord(cur.fp + static_cast<intptr_t>(rule.cfa_offset), &cfa)) {
     return false;
   }
-  *next =
-      FrameRegs{*reinterpret_cast<const uintptr_t*>(cur.sp), cur.sp + sizeof(uintptr_t), cur.fp};
+  if (cfa < cur.sp + sizeof(uintptr_t) || cfa > win.hi()) return false;
+  uintptr_t ret = 0, fp = cur.fp;
+  if (!win.ReadWord(cfa - sizeof(uintptr_t), &ret)) return false;
+  if (rule.fp_rule == FrameRule::kFpAtCfa) {
+    if (!win.ReadWord(cfa + static_cast<intptr_t>(rule.fp_offset), &fp)) return false;
+  } else if (rule.fp_rule == FrameRule::kFpAtFp) {
+    if (!win.ReadWord(cur.fp + static_cast<intptr_t>(rule.fp_offset), &fp)) return false;
+  }
+  *next = FrameRegs{ret, cfa, fp};
   return true;
 }
 
-// Whether `ret` (a return address) returns into known code: the code map's
-// executable ranges, else a module loaded after the map was built
-// (_dl_find_object: lock-free, documented async-signal-safe). A stack or heap
-// address, or garbage, is not a caller.
-bool ReturnsIntoCode(const CodeMap* map, uintptr_t ret) {
-  if (ret == 0) return false;
-  const uintptr_t at = ret - 1;  // the call instruction
-  if (map != nullptr && map->FindRange(at) != nullptr) return true;
-  dl_find_object found;
-  return _dl_find_object(reinterpret_cast<void*>(at), &found) == 0;
-}
-
-// Gate 4: one frame-pointer step. `cur.sp` is the floor: the frame record
-// must lie in [cur.sp, stack.hi), 8-aligned.
-bool FpStep(const FrameRegs& cur, StackBounds stack, FrameRegs* next) {
-  constexpr uintptr_t kRecord = 2 * sizeof(uintptr_t);
-  if (cur.fp < cur.sp || cur.fp > stack.hi - kRecord || (cur.fp & 7) != 0) return false;
-  const auto* frame = reinterpret_cast<const uintptr_t*>(cur.fp);
-  *next = FrameRegs{frame[1], cur.fp + kRecord, frame[0]};
+// A signal trampoline's frame: sp points at the ucontext the kernel saved
+// (the trampoline's address, popped by the handler's return, was just
+// below it). The interrupted registers come from there.
+bool SignalStep(const FrameRegs& cur, const StackWindow& win, FrameRegs* next,
+                const void** ucontext) {
+  if (!win.Holds(cur.sp, sizeof(ucontext_t)) || (cur.sp & 7) != 0) return false;
+  const auto* uc = reinterpret_cast<const ucontext_t*>(cur.sp);
+  const greg_t* g = uc->uc_mcontext.gregs;
+  *next = FrameRegs{static_cast<uintptr_t>(g[REG_RIP]), static_cast<uintptr_t>(g[REG_RSP]),
+                    static_cast<uintptr_t>(g[REG_RBP])};
+  *ucontext = uc;
   return true;
 }
+
+// One frame-pointer step: the frame record at rbp, inside the window.
+bool FpStep(const FrameRegs& cur, const StackWindow& win, FrameRegs* next) {
+  FrameRecord rec;
+  if (!win.ReadFrameRecord(cur.fp, &rec)) return false;
+  *next = FrameRegs{rec.ret, cur.fp + 2 * sizeof(uintptr_t), rec.saved_fp};
+  return true;
+}
+
+// Whether libunwind may step the frame `cur` with row `rule` without reading
+// outside the stack. For CFI the row cannot express: only the interrupted
+// frame (or one restored from a signal frame), whose registers are all real,
+// with rbp inside the window. Otherwise libunwind's reads lie between
+// sp - kLowMargin and the CFA if its row gives the same CFA as ours: for a
+// return address it applies the rows starting below pc - 1 (ours: at or
+// below), so the row at pc - 2 must pass the same check (the two differ only
+// where a row starts inside a call instruction: never in real code, often on
+// a garbage stack).
+bool LibunwindMayStep(const FrameRule& rule, const FrameRegs& cur, bool exact,
+                      const StackWindow& win, StackBounds stack, bool real_regs) {
+  if (cur.sp < stack.lo + kLowMargin || cur.sp >= stack.hi) return false;
+  if (rule.kind == FrameRule::kComplex) {
+    return exact && real_regs && win.Holds(cur.fp, 2 * sizeof(uintptr_t)) &&
+           ExactPcStaysInFde(cur.pc);
+  }
+  FrameRegs probe;
+  if (!RuleStep(rule, cur, exact, win, stack, &probe)) return false;
+  if (exact) return true;
+  const FrameRule before = LookUpCode(cur.pc - 2).rule;
+  return IsRuleStep(before.kind) && RuleStep(before, cur, false, win, stack, &probe);
+}
+
+// Frames written so far and the walk's end, shared by the step kinds.
+class Walk {
+ public:
+  Walk(uintptr_t* out, int max) : out_(out), limit_(max - 1) {}
+  int count() const { return n_; }
+  // Ends the walk with a pseudo-frame.
+  int End(uintptr_t pseudo) {
+    out_[n_++] = pseudo;
+    return n_;
+  }
+  // Appends a caller; false when the depth limit left no room (truncated).
+  bool Push(uintptr_t pc) {
+    if (n_ == limit_) {
+      out_[n_++] = kFrameTruncated;  // a real frame is left over
+      return false;
+    }
+    out_[n_++] = pc;
+    return true;
+  }
+
+ private:
+  uintptr_t* out_;
+  int limit_;
+  int n_ = 0;
+};
 
 }  // namespace
 
-int LoaderCallDepth() { return t_loader_calls; }
-void NoteLoaderCall(int delta) {
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  t_loader_calls += delta;
-  std::atomic_signal_fence(std::memory_order_seq_cst);
+UnwindCounters ReadUnwindCounters() {
+  UnwindCounters c;
+  c.libunwind_fallbacks = g_fallbacks.load(std::memory_order_relaxed);
+  c.cfi_reads = g_cfi_reads.load(std::memory_order_relaxed);
+  FrameRuleCache* cache = SharedFrameRuleCache();
+  c.cache_full = cache != nullptr ? cache->full_count() : 0;
+  c.unload_fp_walks = g_unload_fp_walks.load(std::memory_order_relaxed);
+  return c;
 }
 
 int WalkMixed(const UnwindStart& start, StackBounds stack, uintptr_t* out, int max, bool hybrid) {
   if (max <= 0 || stack.hi == 0) return 0;
-  const CodeMap* map = CurrentCodeMap();
-  const int limit = max - 1;  // leaves room for the pseudo-frame that ends a cut walk
-  FrameRegs cur{start.pc, start.sp, start.fp};
-  bool is_return = start.ucontext == nullptr;
-  bool real_regs = start.ucontext != nullptr;
-  bool dwarf_ok = map != nullptr && t_loader_calls == 0;
-  DwarfWalkScope in_walk;
+  WalkGuard guard;
+  if (!guard.modules_readable()) {
+    g_unload_fp_walks.fetch_add(1, std::memory_order_relaxed);
+    return UnwindByFramePointers(start.fp, start.sp, stack, out, max);
+  }
+  DwarfWalkScope in_libunwind_walk;
   DwarfStepper dwarf;
-  bool live = false;  // the DWARF cursor stands on `cur`
-  int n = 0;
+  bool live = false;  // the libunwind cursor stands on `cur` (dwarf mode)
+  Walk walk(out, max);
+  StackWindow win(stack, start.sp);
+  FrameRegs cur{start.pc, start.sp, start.fp};
+  bool exact = start.ucontext != nullptr;  // cur.pc is an interrupted pc
+  const void* regs = start.ucontext;       // every register of cur, when known
+  CodeFacts facts = LookUpCode(exact ? cur.pc : cur.pc - 1);
   for (;;) {
-    const uintptr_t lookup = is_return ? cur.pc - 1 : cur.pc;
-    const CodeFunction* fn = nullptr;
-    const CodeRange* range = map ? map->FindRange(lookup) : nullptr;
-    if (range != nullptr) {
-      const CodeModule& m = map->Module(*range);
-      // In the loader DWARF lookups could meet half-updated link maps.
-      if (m.kind == ModuleKind::kLoader) dwarf_ok = false;
-      fn = CodeMap::FindFunction(m, lookup);
-      // A "return address" at the first byte of a function, with no FDE
-      // before it: no call returns there, it was pushed as the root of a
-      // stack (makecontext's __start_context, whose CFI would read the
-      // uc_link slot as a return address). Nothing above it is a caller.
-      if (fn == nullptr && is_return) {
-        const CodeFunction* entry = CodeMap::FindFunction(m, cur.pc);
-        if (entry != nullptr && entry->start == cur.pc) return n;
-      }
+    win.RaiseFloor(cur.sp);
+    const FrameRule& rule = facts.rule;
+    if (rule.kind == FrameRule::kRoot) return walk.count();
+    if (!exact && rule.kind == FrameRule::kNoInfo && facts.in_module && IsPushedRoot(cur.pc)) {
+      return walk.count();
     }
     FrameRegs next;
-    bool stepped = false;
-    if (!is_return && range != nullptr && RetStep(*range, cur, stack, &next)) {
-      live = false;
-      stepped = true;
-    } else if (fn != nullptr && dwarf_ok && !(hybrid && FpTrusted(*fn, cur.pc, is_return))) {
-      uintptr_t fp = cur.fp;
-      if (DwarfGate(*fn, cur, stack, real_regs, &fp)) {
-        if (!live) {
-          if (!dwarf.Begin(FrameRegs{cur.pc, cur.sp, fp}, is_return, fn->end(),
-                           real_regs ? start.ucontext : nullptr)) {
-            out[n++] = kFrameDwarfFailed;
-            return n;
-          }
-          live = true;
-        } else if (fp != cur.fp) {
-          dwarf.SetFp(fp);
-        }
-        int rc = dwarf.Step(&next);
-        if (rc < 0) {
-          out[n++] = kFrameDwarfFailed;
-          return n;
-        }
-        if (rc == 0) {
-          // The outermost frame (no caller), or a caller libunwind knows no
-          // unwind info for: that one is still a frame, walked on by fp.
-          // (Begin hands libunwind pc - 1, pc or pc + 1.)
-          if (next.pc == 0 || (next.pc + 1 >= cur.pc && next.pc <= cur.pc + 1)) return n;
-          live = false;
-        }
-        stepped = true;
+    bool stepped = false, by_fp = false, next_exact = false;
+    const void* next_regs = nullptr;
+    // hybrid hands libunwind only CFI the row cannot express; dwarf mode
+    // every caller frame (an interrupted pc it would look up one byte on,
+    // unwind_dwarf.h: the row is exact there).
+    const bool use_libunwind =
+        rule.kind == FrameRule::kComplex || (IsRuleStep(rule.kind) && !hybrid && !exact);
+    if (use_libunwind && LibunwindMayStep(rule, cur, exact, win, stack, regs != nullptr)) {
+      if (!live && !dwarf.Begin(cur, !exact, UINTPTR_MAX, regs)) {
+        return walk.End(kFrameDwarfFailed);
       }
+      if (rule.kind == FrameRule::kComplex) g_fallbacks.fetch_add(1, std::memory_order_relaxed);
+      const int rc = dwarf.Step(&next);
+      if (rc < 0) return walk.End(kFrameDwarfFailed);
+      if (rc == 0 && (next.pc == 0 || (next.pc + 1 >= cur.pc && next.pc <= cur.pc + 1))) {
+        return walk.count();  // libunwind found the outermost frame
+      }
+      live = rc > 0 && !hybrid;
+      stepped = true;
+    } else if (IsRuleStep(rule.kind)) {
+      live = false;
+      if (!RuleStep(rule, cur, exact, win, stack, &next)) return walk.End(kFrameBrokenChain);
+      stepped = true;
+    } else if (rule.kind == FrameRule::kSignal) {
+      live = false;
+      if (!SignalStep(cur, win, &next, &next_regs)) return walk.End(kFrameBrokenChain);
+      next_exact = true;
+      stepped = true;
     }
     if (!stepped) {
+      // No unwind information (or CFI libunwind may not be trusted with):
+      // frame pointers, whose root is a zero rbp.
       live = false;
-      if (cur.fp == 0) return n;  // the root of a frame-pointer chain
-      if (!FpStep(cur, stack, &next)) {
-        out[n++] = kFrameBrokenChain;
-        return n;
-      }
+      if (cur.fp == 0) return walk.count();
+      if (!FpStep(cur, win, &next)) return walk.End(kFrameBrokenChain);
+      by_fp = true;
     }
-    real_regs = false;
-    if (next.pc == 0 || IsPseudoFrame(next.pc)) return n;  // no caller
-    if (next.sp <= cur.sp || next.sp > stack.hi || !ReturnsIntoCode(map, next.pc)) {
-      out[n++] = kFrameBrokenChain;
-      return n;
-    }
-    if (n == limit) {
-      out[n++] = kFrameTruncated;  // a real frame is left over
-      return n;
-    }
-    out[n++] = next.pc;
+    if (next.pc == 0 || IsPseudoFrame(next.pc)) return walk.count();  // no caller
+    if (next.sp <= cur.sp || next.sp > stack.hi) return walk.End(kFrameBrokenChain);
+    facts = LookUpCode(next_exact ? next.pc : next.pc - 1);
+    const bool plausible_jit =
+        by_fp && next.pc >= kLowestCode && next.pc < kHighestCode && !stack.Contains(next.pc);
+    if (!facts.in_module && !plausible_jit) return walk.End(kFrameBrokenChain);
+    if (!walk.Push(next.pc)) return walk.count();
+    if (live && next_exact) live = false;
     cur = next;
-    is_return = true;
+    exact = next_exact;
+    regs = next_regs;
   }
 }
 

@@ -1,13 +1,16 @@
 // Dispatch to the configured unwinder; see unwinder.h. fp: unwind_fp.h;
-// dwarf and hybrid: unwind_walk.h over the code map (code_ranges.h) and
-// libunwind (unwind_dwarf.h), both prepared here before the handler is armed.
+// dwarf and hybrid: unwind_walk.h over the module map (code_modules.h), the
+// frame-rule cache (frame_rule_cache.h) and libunwind (unwind_dwarf.h). Set-up
+// reads nothing: three module lookups, an untouched mapping for the cache,
+// and one unwind of this thread to resolve libunwind's lazy state.
 #include "profiler/unwinder.h"
 
 #include <atomic>
 #include <string>
 
-#include "profiler/code_ranges.h"
-#include "profiler/sample.h"
+#include "profiler/code_modules.h"
+#include "profiler/frame_rule_cache.h"
+#include "profiler/unload_guard.h"
 #include "profiler/unwind_dwarf.h"
 #include "profiler/unwind_fp.h"
 #include "profiler/unwind_walk.h"
@@ -21,26 +24,21 @@ std::atomic<UnwindMode> g_mode{UnwindMode::kHybrid};
 int UnwindCallers(const UnwindStart& start, StackBounds stack, uintptr_t* out, int max) {
   if (max <= 0) return 0;
   const UnwindMode mode = g_mode.load(std::memory_order_relaxed);
-  if (mode != UnwindMode::kFramePointer && CurrentCodeMap() != nullptr) {
+  if (mode != UnwindMode::kFramePointer) {
     return WalkMixed(start, stack, out, max, mode == UnwindMode::kHybrid);
   }
-  FpWalkResult walk = WalkFramePointers(start.fp, start.sp, stack, out, max - 1);
-  int n = walk.count;
-  if (walk.truncated) {
-    out[n++] = kFrameTruncated;
-  } else if (walk.broken) {
-    out[n++] = kFrameBrokenChain;
-  }
-  return n;
+  return UnwindByFramePointers(start.fp, start.sp, stack, out, max);
 }
 
 bool ConfigureUnwinder(UnwindMode mode, int depth, std::string* error) {
   g_depth.store(depth, std::memory_order_relaxed);
+  PrepareCodeModules();  // the libcall reader needs libc's span in every mode
   if (mode != UnwindMode::kFramePointer) {
-    // Both before the handler can see the mode: a walk never meets a missing
-    // map or a cold libunwind.
+    // Before the handler can see the mode: a walk never meets a missing
+    // cache or a cold libunwind.
     if (!WarmUpDwarf(error)) return false;
-    PublishCodeMap(CodeMap::Build());
+    PrepareFrameRuleCache();
+    PrepareUnloadGuard();
   }
   g_mode.store(mode, std::memory_order_relaxed);
   return true;
@@ -50,7 +48,13 @@ int UnwindDepth() { return g_depth.load(std::memory_order_relaxed); }
 
 UnwindMode CurrentUnwindMode() { return g_mode.load(std::memory_order_relaxed); }
 
-void UnwinderEnterLoaderCall() { NoteLoaderCall(1); }
-void UnwinderLeaveLoaderCall() { NoteLoaderCall(-1); }
+std::string UnwindStatsComment() {
+  const UnwindCounters c = ReadUnwindCounters();
+  return "lcprof: unwinding " + std::string(UnwindModeName(CurrentUnwindMode())) + ": " +
+         std::to_string(c.cfi_reads) + " CFI rows read, " + std::to_string(c.libunwind_fallbacks) +
+         " libunwind fallbacks, " + std::to_string(c.cache_full) +
+         " rows not cached (cache full), " + std::to_string(c.unload_fp_walks) +
+         " walks by frame pointers during dlclose";
+}
 
 }  // namespace lcprof

@@ -40,10 +40,9 @@ int UnwindDepth();
 // The technique ConfigureUnwinder selected (kHybrid before any call).
 UnwindMode CurrentUnwindMode();
 
-// For an interposer of dlopen/dlclose (or anything else that runs the
-// dynamic loader): brackets the call on the calling thread so a sample taken
-// inside it walks by frame pointers only. Signal-safe, per thread, nestable.
-void UnwinderEnterLoaderCall();
-void UnwinderLeaveLoaderCall();
+// One line for the profile's comments: what the walks since start needed
+// (rows read from .eh_frame, libunwind fallbacks, cache overflow, walks made
+// by frame pointers while a module was unloaded). Control path.
+std::string UnwindStatsComment();
 
 }  // namespace lcprof

@@ -1,10 +1,15 @@
-# Unwinders behind unwinder.h: frame pointers (unwind_fp), the code map
-# (code_ranges), DWARF steps on LLVM libunwind (unwind_dwarf) and the
-# dwarf/hybrid walk (unwind_walk). See docs/unwinding.md.
+# Unwinders behind unwinder.h: frame pointers (unwind_fp), the module map
+# (code_modules), CFI rows read lazily (cfi_reader) and cached
+# (frame_rule_cache), the dlclose handshake (unload_guard), DWARF steps on
+# LLVM libunwind (unwind_dwarf) and the dwarf/hybrid walk (unwind_walk).
+# See docs/unwinding.md.
 target_sources(lcprof_core PRIVATE
   profiler/unwinder.cc
   profiler/unwind_fp.cc
-  profiler/code_ranges.cc
+  profiler/code_modules.cc
+  profiler/cfi_reader.cc
+  profiler/frame_rule_cache.cc
+  profiler/unload_guard.cc
   profiler/unwind_dwarf.cc
   profiler/unwind_walk.cc)
 

@@ -132,6 +132,52 @@ TEST(UnwindAccuracyTest, FramePointersMatchTruthWhereDocumentedExact) {
   ExpectShares(s, {"read_caller", "deep_caller"}, 2.0, "fp");
 }
 
+// A host and plugin without frame pointers, the plugin loaded after start
+// and calling back into the host: every callback sample must be whole, the
+// walk crossing the plugin (unknown when profiling started) up to main.
+TEST(UnwindAccuracyTest, PluginLoadedAfterStartIsWalkedThrough) {
+  for (const char* mode : {"hybrid", "dwarf"}) {
+    TempDir dir;
+    RunResult r = RunProgram({UNWIND_PLUGIN_HOST_PATH, UNWIND_PLUGIN_PATH, "1.5"},
+                             {{"LD_PRELOAD", LCPROF_LIB_PATH},
+                              {"LCPROF_OUT", dir.File("p.pb.gz")},
+                              {"LCPROF_HZ", "1000"},
+                              {"LCPROF_UNWIND", mode}});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::vector<Trace> traces = ReadTraces(dir.File("p.pb.gz"));
+    long long callback = 0, whole = 0;
+    for (const Trace& t : traces) {
+      if (t.frames.empty() || t.frames[0] != "host_callback") continue;
+      callback += t.count;
+      // host_callback <- plugin_run <- run_plugin_items <- main ... _start
+      if (t.frames.size() >= 4 && t.frames[1] == "plugin_run" &&
+          t.frames[2] == "run_plugin_items" && t.frames[3] == "main" &&
+          t.frames.back() == "_start") {
+        whole += t.count;
+      }
+    }
+    ASSERT_GT(callback, 20) << mode;  // ~1000 on an idle machine; fewer under load
+    EXPECT_GE(whole * 100, callback * 98) << mode << ": " << whole << " of " << callback;
+  }
+}
+
+// dlopen/dlclose 1,000 times on one thread while two others load, run and
+// unload the same plugin, sampled at 1000 Hz per thread: walks run through
+// the library while it is unloaded. The program must be unaffected.
+TEST(UnwindAccuracyTest, DlcloseStormUnderSampling) {
+  for (const char* timer : {"thread", "itimer"}) {
+    TempDir dir;
+    RunResult r = RunProgram({UNWIND_PLUGIN_HOST_PATH, UNWIND_PLUGIN_PATH, "storm", "1000"},
+                             {{"LD_PRELOAD", LCPROF_LIB_PATH},
+                              {"LCPROF_OUT", dir.File("p.pb.gz")},
+                              {"LCPROF_TIMER", timer},
+                              {"LCPROF_HZ", "1000"}});
+    ASSERT_EQ(r.exit_code, 0) << timer << ": " << r.err;
+    EXPECT_EQ(r.out, "storm done: 1000 cycles (0)\n");
+    EXPECT_GT(CountWith(ReadTraces(dir.File("p.pb.gz")), "host_callback"), 0) << timer;
+  }
+}
+
 TEST(UnwindAccuracyTest, ExceptionsStillWorkUnderPreload) {
   TempDir dir;
   RunResult r = RunProgram({UNWIND_EXCEPTIONS_PATH}, {{"LD_PRELOAD", LCPROF_LIB_PATH},

@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "profiler/code_ranges.h"
 #include "profiler/sample.h"
 #include "profiler/unwinder.h"
 

@@ -17,8 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "profiler/code_ranges.h"
+#include "profiler/cfi_reader.h"
+#include "profiler/code_modules.h"
 #include "profiler/sample.h"
+#include "profiler/unload_guard.h"
 #include "profiler/unwind_dwarf.h"
 #include "profiler/unwinder.h"
 
@@ -79,17 +81,33 @@ __attribute__((noinline)) void SpinRoot() {
   asm volatile("" ::: "memory");
 }
 
-const CodeFunction* FunctionAt(const void* p) {
-  // fp mode builds no map; the tests' own lookups need one anyway.
-  if (CurrentCodeMap() == nullptr) PublishCodeMap(CodeMap::Build());
-  const CodeMap* map = CurrentCodeMap();
+// The function (FDE) holding `p`, from the module map and its CFI.
+struct Function {
+  uintptr_t start = 0;
+  uintptr_t body = 0;  // where rbp becomes the frame base (0: never)
+};
+Function FunctionAt(const void* p) {
+  PrepareCodeModules();
   auto a = reinterpret_cast<uintptr_t>(p);
-  const CodeRange* r = map ? map->FindRange(a) : nullptr;
-  return r ? CodeMap::FindFunction(map->Module(*r), a) : nullptr;
+  CodeModule m;
+  Function f;
+  if (!FindCodeModule(a, &m)) return f;
+  f.start = ReadFrameRule(m, a).fde_start;
+  for (uintptr_t b = f.start; f.start != 0 && b < f.start + 32; ++b) {
+    if (FindCodeModule(b, &m) && ReadFrameRule(m, b).rule.cfa_is_fp) {
+      f.body = b;  // the first address whose CFA is rbp-based
+      break;
+    }
+  }
+  return f;
+}
+FrameRule RuleAt(uintptr_t a) {
+  CodeModule m;
+  return FindCodeModule(a, &m) ? ReadFrameRule(m, a).rule : FrameRule{};
 }
 bool ReturnsInto(uintptr_t ret, const void* fn) {
-  const CodeFunction* f = FunctionAt(fn);
-  return f != nullptr && ret - 1 >= f->start && ret - 1 < f->end();
+  const Function f = FunctionAt(fn);
+  return f.start != 0 && FunctionAt(reinterpret_cast<void*>(ret - 1)).start == f.start;
 }
 
 // What the handler saw, for the last sample in SpinLeaf.
@@ -102,8 +120,8 @@ void OnSignal(int, siginfo_t*, void* uc) {
   const auto* g = static_cast<const ucontext_t*>(uc)->uc_mcontext.gregs;
   UnwindStart start{static_cast<uintptr_t>(g[REG_RIP]), static_cast<uintptr_t>(g[REG_RSP]),
                     static_cast<uintptr_t>(g[REG_RBP]), uc};
-  const CodeFunction* leaf = FunctionAt(reinterpret_cast<void*>(&SpinLeaf));
-  if (leaf == nullptr || start.pc < leaf->start || start.pc >= leaf->end()) {
+  static const uintptr_t leaf = FunctionAt(reinterpret_cast<void*>(&SpinLeaf)).start;
+  if (leaf == 0 || FunctionAt(reinterpret_cast<void*>(start.pc)).start != leaf) {
     g_samples.fetch_add(1);
     return;
   }
@@ -148,21 +166,28 @@ std::vector<uintptr_t> WalkFromFramelessLeaf(UnwindMode mode) {
   return std::vector<uintptr_t>(g_frames, g_frames + std::max(n, 0));
 }
 
-TEST(UnwindWalkTest, CodeMapKnowsFramesAndPrologues) {
-  std::string error;
-  ASSERT_TRUE(ConfigureUnwinder(UnwindMode::kHybrid, 128, &error)) << error;
-  const CodeMap* map = CurrentCodeMap();
-  ASSERT_NE(map, nullptr);
-  EXPECT_GE(map->module_count(), 3u);  // this test, libc, the loader, the vDSO
-  const CodeFunction* leaf = FunctionAt(reinterpret_cast<void*>(&SpinLeaf));
-  const CodeFunction* caller = FunctionAt(reinterpret_cast<void*>(&SpinCaller));
-  ASSERT_NE(leaf, nullptr);
-  ASSERT_NE(caller, nullptr);
-  EXPECT_EQ(leaf->fp_prologue, 0) << "the test needs a frameless leaf";
-  EXPECT_GT(caller->fp_prologue, 0);
-  EXPECT_EQ(caller->start, reinterpret_cast<uintptr_t>(&SpinCaller));
-  EXPECT_EQ(caller->cfa_kind, CodeFunction::kCfaSpOrFp);
-  EXPECT_NE(FunctionAt(reinterpret_cast<void*>(&qsort)), nullptr);  // libc, no frame pointers
+TEST(UnwindWalkTest, CfiRowsOfOwnAndLibcCode) {
+  const Function leaf = FunctionAt(reinterpret_cast<void*>(&SpinLeaf));
+  const Function caller = FunctionAt(reinterpret_cast<void*>(&SpinCaller));
+  ASSERT_EQ(caller.start, reinterpret_cast<uintptr_t>(&SpinCaller));
+  ASSERT_EQ(leaf.start, reinterpret_cast<uintptr_t>(&SpinLeaf));
+  EXPECT_EQ(leaf.body, 0u) << "the test needs a frameless leaf";
+  ASSERT_NE(caller.body, 0u);
+  // At entry: CFA = rsp + 8; in the body: CFA = rbp + 16, rbp saved at CFA - 16.
+  FrameRule entry = RuleAt(caller.start);
+  EXPECT_EQ(entry.kind, FrameRule::kCfa);
+  EXPECT_FALSE(entry.cfa_is_fp);
+  EXPECT_EQ(entry.cfa_offset, 8);
+  FrameRule body = RuleAt(caller.body);
+  EXPECT_EQ(body.kind, FrameRule::kCfa);
+  EXPECT_TRUE(body.cfa_is_fp);
+  EXPECT_EQ(body.cfa_offset, 16);
+  EXPECT_EQ(body.fp_rule, FrameRule::kFpAtCfa);
+  EXPECT_EQ(body.fp_offset, -16);
+  // libc keeps no frame pointers, but every function has CFI.
+  EXPECT_EQ(RuleAt(reinterpret_cast<uintptr_t>(&qsort)).kind, FrameRule::kCfa);
+  EXPECT_TRUE(InWrappedCallCode(reinterpret_cast<uintptr_t>(&qsort)));
+  EXPECT_FALSE(InWrappedCallCode(reinterpret_cast<uintptr_t>(&SpinLeaf)));
 }
 
 TEST(UnwindWalkTest, FramePointersSkipTheCallerOfAFramelessLeaf) {
@@ -269,12 +294,12 @@ TEST(UnwindWalkTest, WildReturnAddressNeverReachesTheLoaderLock) {
   alignas(16) static uintptr_t stack[1024];
   StackBounds bounds{reinterpret_cast<uintptr_t>(&stack[0]),
                      reinterpret_cast<uintptr_t>(&stack[1024])};
-  const CodeFunction* leaf = FunctionAt(reinterpret_cast<void*>(&SpinLeaf));
-  ASSERT_NE(leaf, nullptr);
+  const Function leaf = FunctionAt(reinterpret_cast<void*>(&SpinLeaf));
+  ASSERT_NE(leaf.start, 0u);
   for (auto& w : stack) w = 0;
   stack[512] = 0x7ead0000beef;  // SpinLeaf's return address (CFA = sp + 8)
-  UnwindStart start{leaf->start, reinterpret_cast<uintptr_t>(&stack[512]), 0, nullptr};
-  start.pc = leaf->start + 1;  // a "return address" inside it
+  // A "return address" inside it (its row: the entry's, CFA = rsp + 8).
+  UnwindStart start{leaf.start + 2, reinterpret_cast<uintptr_t>(&stack[512]), 0, nullptr};
   uint64_t refused = DwarfGuardCountsForTest().refused;
   g_phdr_walks = 0;
   uintptr_t out[8];
@@ -301,18 +326,15 @@ struct BoundaryCase {
 };
 
 TEST(UnwindWalkTest, InterruptedOnACfaBoundaryKeepsTheCaller) {
-  const CodeFunction* caller = FunctionAt(reinterpret_cast<void*>(&SpinCaller));
-  const CodeFunction* root = FunctionAt(reinterpret_cast<void*>(&SpinRoot));
-  ASSERT_NE(caller, nullptr);
-  ASSERT_NE(root, nullptr);
-  ASSERT_GT(caller->fp_prologue, 0);
-  ASSERT_GT(root->fp_prologue, 0);
-  const auto* code = reinterpret_cast<const uint8_t*>(caller->start);
-  uintptr_t push = caller->start;
-  if (code[0] == 0xf3) push += 4;  // endbr64
+  const Function caller = FunctionAt(reinterpret_cast<void*>(&SpinCaller));
+  const Function root = FunctionAt(reinterpret_cast<void*>(&SpinRoot));
+  ASSERT_NE(caller.body, 0u);
+  ASSERT_NE(root.body, 0u);
+  uintptr_t push = caller.start;
+  if (*reinterpret_cast<const uint8_t*>(push) == 0xf3) push += 4;  // endbr64
   ASSERT_EQ(*reinterpret_cast<const uint8_t*>(push), 0x55);
   uintptr_t ret = 0;
-  for (uintptr_t a = caller->start + caller->fp_prologue; a + 1 < caller->end(); ++a) {
+  for (uintptr_t a = caller.body; a < caller.body + 256; ++a) {
     const auto* b = reinterpret_cast<const uint8_t*>(a);
     if ((b[0] == 0x5d || b[0] == 0xc9) && b[1] == 0xc3) {
       ret = a + 1;
@@ -321,11 +343,11 @@ TEST(UnwindWalkTest, InterruptedOnACfaBoundaryKeepsTheCaller) {
   }
   ASSERT_NE(ret, 0u) << "SpinCaller should end in pop %rbp/leave; ret";
   // A call site in SpinRoot (fp-trusted) as the return address.
-  const uintptr_t into_root = root->start + root->fp_prologue + 1;
+  const uintptr_t into_root = root.body + 1;
   const BoundaryCase cases[] = {
       {"after push %rbp", push + 1, 600, 1},
       {"on ret", ret, 601, 0},
-      {"at entry", caller->start, 601, 0},
+      {"at entry", caller.start, 601, 0},
   };
   for (UnwindMode mode : {UnwindMode::kDwarf, UnwindMode::kHybrid}) {
     std::string error;
@@ -359,9 +381,8 @@ TEST(UnwindWalkTest, InterruptedOnACfaBoundaryKeepsTheCaller) {
 // A frame record whose "return address" is a stack address (what a frame
 // pointer one slot off yields): never shown as a caller, the walk ends broken.
 TEST(UnwindWalkTest, AReturnAddressOutsideCodeEndsTheWalk) {
-  const CodeFunction* root = FunctionAt(reinterpret_cast<void*>(&SpinRoot));
-  ASSERT_NE(root, nullptr);
-  ASSERT_GT(root->fp_prologue, 0);
+  const Function root = FunctionAt(reinterpret_cast<void*>(&SpinRoot));
+  ASSERT_NE(root.body, 0u);
   for (UnwindMode mode : {UnwindMode::kDwarf, UnwindMode::kHybrid}) {
     std::string error;
     ASSERT_TRUE(ConfigureUnwinder(mode, 128, &error)) << error;
@@ -371,13 +392,13 @@ TEST(UnwindWalkTest, AReturnAddressOutsideCodeEndsTheWalk) {
                              reinterpret_cast<uintptr_t>(&stack[1024])};
     stack[700] = reinterpret_cast<uintptr_t>(&stack[800]);
     stack[701] = reinterpret_cast<uintptr_t>(&stack[900]);  // a stack address
-    // A record in SpinRoot (a call site, fp-trusted) whose fp is stack[700].
-    UnwindStart start{root->start + root->fp_prologue + 1, reinterpret_cast<uintptr_t>(&stack[600]),
+    // A record in SpinRoot's body (CFA = rbp + 16) whose fp is stack[700].
+    UnwindStart start{root.body + 1, reinterpret_cast<uintptr_t>(&stack[600]),
                       reinterpret_cast<uintptr_t>(&stack[700]), nullptr};
     uintptr_t out[8] = {};
     int n = UnwindCallers(start, bounds, out, 8);
-    // hybrid: a frame-pointer step reads the stack address and refuses it;
-    // dwarf: libunwind finds no unwind info there and ends the walk itself.
+    // hybrid: the row's step reads the stack address and refuses it; dwarf:
+    // libunwind finds no unwind info there and ends the walk itself.
     if (mode == UnwindMode::kHybrid) {
       ASSERT_EQ(n, 1);
       EXPECT_EQ(out[0], kFrameBrokenChain);
@@ -388,23 +409,21 @@ TEST(UnwindWalkTest, AReturnAddressOutsideCodeEndsTheWalk) {
   }
 }
 
-TEST(UnwindWalkTest, LoaderCallsWalkByFramePointersOnly) {
+// While a dlclose is under way (here: this thread between BeginModuleUnload
+// and EndModuleUnload), walks read no module memory: frame pointers only.
+TEST(UnwindWalkTest, WalksDuringAnUnloadUseFramePointersOnly) {
+  InitThisThreadStack();
   std::string error;
-  ASSERT_TRUE(ConfigureUnwinder(UnwindMode::kDwarf, 128, &error)) << error;
-  alignas(16) static uintptr_t stack[1024];
-  StackBounds bounds{reinterpret_cast<uintptr_t>(&stack[0]),
-                     reinterpret_cast<uintptr_t>(&stack[1024])};
-  const CodeFunction* leaf = FunctionAt(reinterpret_cast<void*>(&SpinLeaf));
-  for (auto& w : stack) w = 0;
-  stack[512] = 0x7ead0000beef;
-  UnwindStart start{leaf->start + 1, reinterpret_cast<uintptr_t>(&stack[512]), 0, nullptr};
-  uint64_t refused = DwarfGuardCountsForTest().refused;
-  UnwinderEnterLoaderCall();
-  uintptr_t out[8];
-  int n = UnwindCallers(start, bounds, out, 8);
-  UnwinderLeaveLoaderCall();
-  EXPECT_EQ(n, 0);  // fp 0: the frame-pointer walk has nothing to follow
-  EXPECT_EQ(DwarfGuardCountsForTest().refused, refused);  // libunwind never ran
+  ASSERT_TRUE(ConfigureUnwinder(UnwindMode::kHybrid, 128, &error)) << error;
+  const uint64_t before = ReadUnwindCounters().unload_fp_walks;
+  const uint64_t reads = ReadUnwindCounters().cfi_reads;
+  BeginModuleUnload();
+  RecordOuter(UnwindMode::kHybrid);
+  EndModuleUnload();
+  EXPECT_EQ(ReadUnwindCounters().unload_fp_walks, before + 1);
+  EXPECT_EQ(ReadUnwindCounters().cfi_reads, reads);
+  ASSERT_GE(g_record_walk.size(), 1u);
+  EXPECT_TRUE(ReturnsInto(g_record_walk[0], reinterpret_cast<void*>(&RecordOuter)));
 }
 
 }  // namespace
