@@ -61,14 +61,18 @@ enum class LibcallId : uint32_t {
 // "read", "write", ...; "" for kNone or out-of-range values.
 const char* LibcallName(LibcallId id);
 
-// Which wrapped calls publish a record (LCPROF_LIBCALLS). A disabled call
-// still forwards, exactly as before; it just records nothing. Written on the
-// control path, read by every wrapper: relaxed atomics, stored inverted so
-// that zero-initialisation (before any constructor runs) means "all enabled".
-extern std::atomic<bool> g_libcall_disabled[static_cast<size_t>(LibcallId::kCount)];
-inline bool LibcallEnabled(LibcallId id) {  // signal-safe
-  return !g_libcall_disabled[static_cast<size_t>(id)].load(std::memory_order_relaxed);
+// Which wrapped calls publish a record (LCPROF_LIBCALLS), as one word per
+// call: 0 when the call records (the default: zero-initialised storage means
+// "all selected" before any constructor runs); otherwise the address the
+// wrapper jumps to without recording: the real function for calls whose
+// wrapper only forwards (their whole cost is then one load and a tail
+// jump), 1 for the hand-written wrappers. Written on the control path, read
+// by every wrapper: relaxed atomics.
+extern std::atomic<uintptr_t> g_libcall_bypass[static_cast<size_t>(LibcallId::kCount)];
+inline uintptr_t LibcallBypass(LibcallId id) {  // signal-safe
+  return g_libcall_bypass[static_cast<size_t>(id)].load(std::memory_order_relaxed);
 }
+inline bool LibcallEnabled(LibcallId id) { return LibcallBypass(id) == 0; }  // signal-safe
 
 // Applies "all", "none" or a comma list of names. Unknown names are listed in
 // *unknown (comma-separated) and ignored; the valid ones still apply.

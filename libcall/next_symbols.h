@@ -38,10 +38,24 @@ extern std::atomic<bool> g_next_resolved;
 
 // The table, resolved on first use. Inline: every wrapper reads it.
 inline const NextSymbols& Next() {
+  // (The flag is set once, before any sample can arrive; a wrapper that
+  // runs before the library constructor resolves the table itself.)
   if (!g_next_resolved.load(std::memory_order_acquire)) [[unlikely]] {
     ResolveNextSymbols();
   }
   return g_next_symbols;
+}
+
+// One real function, resolved on first use: a wrapper's hot path loads only
+// the pointer it calls (null until the table is resolved).
+template <typename Fn>
+inline Fn NextFunction(Fn NextSymbols::*slot) {
+  Fn fn = std::atomic_ref<Fn>(g_next_symbols.*slot).load(std::memory_order_relaxed);
+  if (fn == nullptr) [[unlikely]] {
+    ResolveNextSymbols();
+    fn = g_next_symbols.*slot;
+  }
+  return fn;
 }
 
 }  // namespace lcprof::libcall

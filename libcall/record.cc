@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "libcall/next_symbols.h"
 #include "libcall/signal_guard.h"
 
 namespace lcprof::libcall {
@@ -19,10 +20,24 @@ static_assert(sizeof(kNames) / sizeof(kNames[0]) == kCount);
 
 constexpr size_t kCallCount = kCount;
 
+// What a wrapper that records nothing jumps to (see g_libcall_bypass).
+uintptr_t BypassTarget(size_t i) {
+  const NextSymbols& next = Next();
+  switch (static_cast<LibcallId>(i)) {
+#define LCPROF_BYPASS_TARGET(ret, name, params, args) \
+  case LibcallId::k_##name:                           \
+    return reinterpret_cast<uintptr_t>(next.name);
+    LCPROF_FORWARDED_CALLS(LCPROF_BYPASS_TARGET)
+#undef LCPROF_BYPASS_TARGET
+    default:
+      return 1;
+  }
+}
+
 }  // namespace
 
 __thread ThreadState t_libcall_state;
-std::atomic<bool> g_libcall_disabled[static_cast<size_t>(LibcallId::kCount)] = {};
+std::atomic<uintptr_t> g_libcall_bypass[static_cast<size_t>(LibcallId::kCount)] = {};
 
 const char* LibcallName(LibcallId id) {
   auto i = static_cast<size_t>(id);
@@ -53,7 +68,9 @@ bool ConfigureLibcalls(const std::string& selection, std::string* unknown) {
     }
   }
   for (size_t i = 1; i < kCallCount; ++i) {
-    g_libcall_disabled[i].store(!want[i], std::memory_order_relaxed);
+    // (A forwarded call whose real function could not be resolved keeps 0:
+    // it records, harmlessly, rather than jump to nothing.)
+    g_libcall_bypass[i].store(want[i] ? 0 : BypassTarget(i), std::memory_order_relaxed);
   }
   return unknown->empty();
 }

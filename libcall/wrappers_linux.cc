@@ -26,17 +26,36 @@ using lcprof::libcall::Next;
 
 #define LCPROF_EXPORT extern "C" __attribute__((visibility("default")))
 
-#define LCPROF_DEFINE_FORWARDER(ret, name, params, args) \
-  LCPROF_EXPORT ret name params {                        \
-    LCPROF_LIBCALL_SCOPE(LibcallId::k_##name);           \
-    return Next().name args;                             \
-  }                                                      \
-  LCPROF_EXPORT ret lcprof_##name params {               \
-    LCPROF_LIBCALL_SCOPE(LibcallId::k_##name);           \
-    return Next().name args;                             \
+// A forwarder's hot path, written out rather than through a Scope object so
+// that both paths that record nothing end in a tail jump and only the
+// record's address lives across the call:
+//  - not selected (LibcallBypass): one load, then a jump to the real function;
+//  - nested under a record in force (writer rule 1): a jump as well;
+//  - otherwise publish the record, call, clear it (record.h's Enter/Leave).
+#define LCPROF_FORWARDER_BODY(ret, name, params, args)                                           \
+  if (const uintptr_t bypass = lcprof::libcall::LibcallBypass(LibcallId::k_##name); bypass != 0) \
+      [[unlikely]] {                                                                             \
+    return reinterpret_cast<ret(*) params>(bypass) args;                                         \
+  }                                                                                              \
+  lcprof::libcall::Record& record = lcprof::libcall::ThisThreadRecord();                         \
+  const auto real = lcprof::libcall::NextFunction(&lcprof::libcall::NextSymbols::name);          \
+  if (!lcprof::libcall::Enter(                                                                   \
+          record, LibcallId::k_##name, reinterpret_cast<uintptr_t>(__builtin_return_address(0)), \
+          reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) + 2 * sizeof(uintptr_t),       \
+          *reinterpret_cast<const uintptr_t*>(__builtin_frame_address(0)))) {                    \
+    return real args;                                                                            \
+  }                                                                                              \
+  ret result = real args;                                                                        \
+  lcprof::libcall::Leave(record, true);                                                          \
+  return result;
+#define LCPROF_DEFINE_FORWARDER(ret, name, params, args)                                       \
+  LCPROF_EXPORT ret name params{                                                               \
+      LCPROF_FORWARDER_BODY(ret, name, params, args)} LCPROF_EXPORT ret lcprof_##name params { \
+    LCPROF_FORWARDER_BODY(ret, name, params, args)                                             \
   }
 LCPROF_FORWARDED_CALLS(LCPROF_DEFINE_FORWARDER)
 #undef LCPROF_DEFINE_FORWARDER
+#undef LCPROF_FORWARDER_BODY
 
 namespace {
 
@@ -55,8 +74,7 @@ mode_t OpenMode(int flags, va_list ap) {
 // API function lcprof_<name>, with one body (each its own function, so the
 // scope inside records that function's caller).
 #define LCPROF_DEFINE_TWICE(ret, name, params, ...) \
-  LCPROF_EXPORT ret name params __VA_ARGS__         \
-  LCPROF_EXPORT ret lcprof_##name params __VA_ARGS__
+  LCPROF_EXPORT ret name params __VA_ARGS__ LCPROF_EXPORT ret lcprof_##name params __VA_ARGS__
 
 LCPROF_DEFINE_TWICE(int, open, (const char* path, int flags, ...), {
   LCPROF_LIBCALL_SCOPE(LibcallId::k_open);
@@ -86,11 +104,10 @@ LCPROF_DEFINE_TWICE(void, exit, (int status), {
   __builtin_unreachable();
 })
 
-LCPROF_DEFINE_TWICE(int, sigaction, (int sig, const struct sigaction* act, struct sigaction* old),
-                    {
-                      LCPROF_LIBCALL_SCOPE(LibcallId::k_sigaction);
-                      return lcprof::libcall::GuardedSigaction(sig, act, old);
-                    })
+LCPROF_DEFINE_TWICE(int, sigaction, (int sig, const struct sigaction* act, struct sigaction* old), {
+  LCPROF_LIBCALL_SCOPE(LibcallId::k_sigaction);
+  return lcprof::libcall::GuardedSigaction(sig, act, old);
+})
 
 // signal() installs through sigaction in libc without passing the wrapper;
 // route it through the guard too, with glibc's BSD semantics (restart, the
