@@ -1,7 +1,6 @@
 // Building and writing the pprof profile; see pprof_writer.h.
 #include "profiler/pprof_writer.h"
 
-#include <cxxabi.h>
 #include <fcntl.h>
 #include <google/protobuf/io/gzip_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
@@ -17,6 +16,7 @@
 #include "libcall/g_table.h"
 #include "libcall/libcall_id.h"
 #include "libcall/record.h"
+#include "profiler/demangle.h"
 
 namespace lcprof {
 namespace {
@@ -44,16 +44,6 @@ const char* PseudoFrameName(uintptr_t f) {
   }
 }
 
-std::string Demangle(const std::string& symbol) {
-  if (symbol.rfind("_Z", 0) != 0) return symbol;
-  int status = 0;
-  char* plain = abi::__cxa_demangle(symbol.c_str(), nullptr, nullptr, &status);
-  if (status != 0 || plain == nullptr) return symbol;
-  std::string out(plain);
-  free(plain);
-  return out;
-}
-
 std::string Basename(const std::string& path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -74,8 +64,8 @@ class ProfileBuilder {
     return it->second;
   }
 
-  // A function by its symbol name; pprof shows `name` (demangled for C++)
-  // and keeps the linker's `system_name`.
+  // A function by its symbol name; pprof shows `name` (demangled,
+  // demangle.h) and keeps the linker's `system_name`.
   uint64_t Function(const std::string& symbol) {
     auto [it, inserted] = functions_.try_emplace(symbol, functions_.size() + 1);
     if (inserted) {

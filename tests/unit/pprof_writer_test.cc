@@ -20,6 +20,9 @@ extern "C" __attribute__((noinline)) int writer_test_leaf(int x) { return x * 3 
 extern "C" __attribute__((noinline)) int writer_test_caller(int x) {
   return writer_test_leaf(x) + 2;
 }
+namespace writer_test {
+__attribute__((noinline)) int Mangled(int x) { return x * 5 + 3; }
+}  // namespace writer_test
 
 namespace lcprof {
 namespace {
@@ -145,6 +148,20 @@ TEST_F(PprofWriterTest, PseudoFramesUnmappedAddressesAndLostSamplesAreVisible) {
   EXPECT_TRUE(names.count("[unknown: thread stack bounds unknown]"));
   EXPECT_TRUE(names.count("[unmapped 0x10000]"));
   EXPECT_EQ(lost, 5);
+}
+
+TEST_F(PprofWriterTest, FunctionNameIsDemangledAndSystemNameIsAsLinked) {
+  StackTable t;
+  t.Add(MakeSample({Addr(writer_test::Mangled, 1)}));
+  pb::Profile p = Build(t);
+  ASSERT_EQ(p.sample_size(), 1);
+  EXPECT_EQ(FunctionOf(p, p.sample(0).location_id(0)), "writer_test::Mangled(int)");
+  const pb::Location* l = LocationById(p, p.sample(0).location_id(0));
+  for (const auto& f : p.function()) {
+    if (f.id() == l->line(0).function_id()) {
+      EXPECT_EQ(p.string_table(static_cast<int>(f.system_name())), "_ZN11writer_test7MangledEi");
+    }
+  }
 }
 
 TEST_F(PprofWriterTest, WritesAGzippedFileAtomicallyThatReadsBack) {
