@@ -1,7 +1,6 @@
 // Building and writing the pprof profile; see pprof_writer.h.
 #include "profiler/pprof_writer.h"
 
-#include <cxxabi.h>
 #include <fcntl.h>
 #include <google/protobuf/io/gzip_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
@@ -13,10 +12,12 @@
 #include <cstring>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "libcall/g_table.h"
 #include "libcall/libcall_id.h"
 #include "libcall/record.h"
+#include "profiler/demangle.h"
 
 namespace lcprof {
 namespace {
@@ -44,16 +45,6 @@ const char* PseudoFrameName(uintptr_t f) {
   }
 }
 
-std::string Demangle(const std::string& symbol) {
-  if (symbol.rfind("_Z", 0) != 0) return symbol;
-  int status = 0;
-  char* plain = abi::__cxa_demangle(symbol.c_str(), nullptr, nullptr, &status);
-  if (status != 0 || plain == nullptr) return symbol;
-  std::string out(plain);
-  free(plain);
-  return out;
-}
-
 std::string Basename(const std::string& path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -74,8 +65,8 @@ class ProfileBuilder {
     return it->second;
   }
 
-  // A function by its symbol name; pprof shows `name` (demangled for C++)
-  // and keeps the linker's `system_name`.
+  // A function by its symbol name; pprof shows `name` (demangled,
+  // demangle.h) and keeps the linker's `system_name`.
   uint64_t Function(const std::string& symbol) {
     auto [it, inserted] = functions_.try_emplace(symbol, functions_.size() + 1);
     if (inserted) {
@@ -95,6 +86,11 @@ class ProfileBuilder {
     auto it = code_locations_.find(address);
     if (it != code_locations_.end()) return it->second;
     ResolvedAddress r = sym_.Resolve(address);
+    if (r.jit && r.function.empty()) {  // every unnamed address outside a file
+      uint64_t id = UnnamedJitLocation(r.mapping_index);
+      code_locations_.emplace(address, id);
+      return id;
+    }
     std::string name = r.function;
     uint64_t mapping_id = 0;
     if (r.mapping_index >= 0) {
@@ -104,10 +100,6 @@ class ProfileBuilder {
         snprintf(off, sizeof off, "+0x%llx", static_cast<unsigned long long>(r.module_offset));
         name = Basename(sym_.mappings()[static_cast<size_t>(r.mapping_index)].path) + off;
       }
-    } else {
-      char buf[48];
-      snprintf(buf, sizeof buf, "[unmapped 0x%llx]", static_cast<unsigned long long>(address));
-      name = buf;
     }
     uint64_t id = NewLocation(mapping_id, address, name);
     code_locations_.emplace(address, id);
@@ -127,6 +119,33 @@ class ProfileBuilder {
   }
 
   const std::string& LocationName(uint64_t id) const { return location_names_.at(id); }
+
+  // Whether `id` stands for a whole mapping of unnamed JIT code, where
+  // consecutive frames are one (UnnamedJitLocation).
+  bool IsUnnamedJit(uint64_t id) const { return unnamed_jit_ids_.count(id) != 0; }
+
+  // JIT code no perf map names: one location per anonymous mapping, named
+  // "[JIT code]", and one "[unmapped code]" for all addresses in no mapping
+  // any more. Addresses there mean nothing after the run, and a row per
+  // address would scatter one runtime's time over thousands of rows.
+  uint64_t UnnamedJitLocation(int mapping_index) {
+    auto it = unnamed_jit_locations_.find(mapping_index);
+    if (it != unnamed_jit_locations_.end()) return it->second;
+    uint64_t mapping_id = 0;
+    uintptr_t address = 0;
+    std::string name = "[unmapped code]";
+    if (mapping_index >= 0) {
+      const size_t i = static_cast<size_t>(mapping_index);
+      mapping_id = mapping_ids_[i];
+      address = sym_.mappings()[i].start;
+      name = "[JIT code]";
+    }
+    uint64_t id = NewLocation(mapping_id, address, name);
+    unnamed_jit_locations_.emplace(mapping_index, id);
+    unnamed_jit_ids_.insert(id);
+    location_names_.emplace(id, name);
+    return id;
+  }
 
  private:
   void AddMappings(const std::string& main_executable) {
@@ -173,6 +192,8 @@ class ProfileBuilder {
   std::unordered_map<uintptr_t, uint64_t> code_locations_;
   std::unordered_map<std::string, uint64_t> named_locations_;
   std::unordered_map<uint64_t, std::string> location_names_;
+  std::unordered_map<int, uint64_t> unnamed_jit_locations_;  // by mapping index, -1: unmapped
+  std::unordered_set<uint64_t> unnamed_jit_ids_;
   std::vector<uint64_t> mapping_ids_;
 };
 
@@ -206,7 +227,9 @@ void AddSample(ProfileBuilder& b, pb::Profile& p, const StackKey& key, const Sta
       // The leaf and a pc a signal interrupted are exact; other frames are
       // return addresses.
       bool exact = i == 0 || key.frames[i - 1] == kFrameSignal;
-      previous = b.CodeLocation(f, exact);
+      uint64_t location = b.CodeLocation(f, exact);
+      if (location == previous && b.IsUnnamedJit(location)) continue;  // one frame per mapping
+      previous = location;
     }
     s->add_location_id(previous);
   }

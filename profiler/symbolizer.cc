@@ -9,6 +9,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 namespace lcprof {
@@ -18,8 +19,9 @@ constexpr char kVdsoPath[] = "[vdso]";
 
 }  // namespace
 
-Symbolizer::Symbolizer(std::vector<MemoryMapping> all_mappings, std::string debug_root)
-    : debug_root_(std::move(debug_root)) {
+Symbolizer::Symbolizer(std::vector<MemoryMapping> all_mappings, std::string debug_root,
+                       std::string perf_map_path)
+    : debug_root_(std::move(debug_root)), perf_map_path_(std::move(perf_map_path)) {
   for (MemoryMapping& m : all_mappings) {
     if (m.executable && m.start < m.end) mappings_.push_back(std::move(m));
   }
@@ -29,10 +31,23 @@ Symbolizer::Symbolizer(std::vector<MemoryMapping> all_mappings, std::string debu
   modules_.assign(mappings_.size(), nullptr);
 }
 
+bool Symbolizer::IsAnonymousCode(const MemoryMapping& m) {
+  const std::string_view path = m.path;
+  return path.empty() || path.starts_with("[anon:") || path == "[heap]" || path == "[stack]" ||
+         path.starts_with("/memfd:") || path == "/dev/zero";
+}
+
+std::string Symbolizer::JitName(uintptr_t address) {
+  if (!perf_map_) perf_map_ = PerfMap::Read(perf_map_path_);
+  const std::string* name = perf_map_->Lookup(address);
+  return name != nullptr ? *name : std::string();
+}
+
 const ElfSymbols* Symbolizer::Module(size_t index) {
   if (module_loaded_[index]) return modules_[index];
   module_loaded_[index] = true;
   const MemoryMapping& m = mappings_[index];
+  if (IsAnonymousCode(m)) return nullptr;  // a memfd holds code, not an ELF image
 
   std::string key;
   std::optional<ElfSymbols> loaded;
@@ -71,12 +86,22 @@ ResolvedAddress Symbolizer::Resolve(uintptr_t address) {
   ResolvedAddress result;
   auto it = std::upper_bound(mappings_.begin(), mappings_.end(), address,
                              [](uintptr_t a, const MemoryMapping& m) { return a < m.start; });
-  if (it == mappings_.begin()) return result;
+  if (it == mappings_.begin() || address >= (it - 1)->end) {
+    // Executable at the sample, gone by now: most often JIT code a runtime
+    // freed at exit (node does), which its perf map may still name.
+    result.jit = true;
+    result.function = JitName(address);
+    return result;
+  }
   --it;
-  if (address >= it->end) return result;
   const size_t index = static_cast<size_t>(it - mappings_.begin());
   result.mapping_index = static_cast<int>(index);
   result.module_offset = address - it->start + it->file_offset;
+  if (IsAnonymousCode(*it)) {
+    result.jit = true;
+    result.function = JitName(address);
+    return result;
+  }
 
   const ElfSymbols* module = Module(index);
   if (module == nullptr) return result;

@@ -8,6 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config binutils
   libunwind-16-dev            # LLVM libunwind (DWARF unwinding, linked privately)
   libprotobuf-dev protobuf-compiler
+  libiberty-dev               # the binutils/GCC demangler (C++, Rust, D), linked statically
   libgtest-dev libbenchmark-dev
   golang-go                   # `go tool pprof`, the viewer and the tests' judge
 )

@@ -8,10 +8,14 @@
 #include <google/protobuf/io/gzip_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "libcall/libcall_id.h"
 #include "profiler/proc_maps.h"
@@ -20,6 +24,9 @@ extern "C" __attribute__((noinline)) int writer_test_leaf(int x) { return x * 3 
 extern "C" __attribute__((noinline)) int writer_test_caller(int x) {
   return writer_test_leaf(x) + 2;
 }
+namespace writer_test {
+__attribute__((noinline)) int Mangled(int x) { return x * 5 + 3; }
+}  // namespace writer_test
 
 namespace lcprof {
 namespace {
@@ -143,8 +150,56 @@ TEST_F(PprofWriterTest, PseudoFramesUnmappedAddressesAndLostSamplesAreVisible) {
   }
   EXPECT_TRUE(names.count("[truncated: depth limit]"));
   EXPECT_TRUE(names.count("[unknown: thread stack bounds unknown]"));
-  EXPECT_TRUE(names.count("[unmapped 0x10000]"));
+  EXPECT_TRUE(names.count("[unmapped code]"));
   EXPECT_EQ(lost, 5);
+}
+
+TEST_F(PprofWriterTest, FunctionNameIsDemangledAndSystemNameIsAsLinked) {
+  StackTable t;
+  t.Add(MakeSample({Addr(writer_test::Mangled, 1)}));
+  pb::Profile p = Build(t);
+  ASSERT_EQ(p.sample_size(), 1);
+  EXPECT_EQ(FunctionOf(p, p.sample(0).location_id(0)), "writer_test::Mangled(int)");
+  const pb::Location* l = LocationById(p, p.sample(0).location_id(0));
+  for (const auto& f : p.function()) {
+    if (f.id() == l->line(0).function_id()) {
+      EXPECT_EQ(p.string_table(static_cast<int>(f.system_name())), "_ZN11writer_test7MangledEi");
+    }
+  }
+}
+
+// Anonymous executable memory no perf map names (this test writes none) is
+// one "[JIT code]" location per mapping, and consecutive frames in it are one.
+TEST_F(PprofWriterTest, UnnamedJitCodeIsOneFramePerMapping) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  void* code = mmap(nullptr, page, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(code, MAP_FAILED);
+  const auto jit = reinterpret_cast<uintptr_t>(code);
+  StackTable t;
+  t.Add(MakeSample({jit + 1, jit + 9, jit + 41, Addr(writer_test_caller, 9)}));
+  t.Add(MakeSample({jit + 100, Addr(writer_test_caller, 9)}));
+  t.Add(MakeSample({Addr(writer_test_leaf, 1), jit + 200, Addr(writer_test_caller, 9)}));
+  pb::Profile p = Build(t);
+  munmap(code, page);
+  std::set<uint64_t> jit_locations;
+  for (const auto& s : p.sample()) {
+    std::vector<std::string> names;
+    for (uint64_t id : s.location_id()) {
+      names.push_back(FunctionOf(p, id));
+      if (names.back() == "[JIT code]") jit_locations.insert(id);
+    }
+    EXPECT_EQ(std::count(names.begin(), names.end(), "[JIT code]"), 1);
+    EXPECT_EQ(names.back(), "writer_test_caller");
+  }
+  ASSERT_EQ(jit_locations.size(), 1u);
+  const pb::Location* l = LocationById(p, *jit_locations.begin());
+  EXPECT_EQ(l->address(), jit);
+  EXPECT_NE(l->mapping_id(), 0u);
+  int jit_functions = 0;
+  for (const auto& f : p.function()) {
+    jit_functions += p.string_table(static_cast<int>(f.name())) == "[JIT code]";
+  }
+  EXPECT_EQ(jit_functions, 1);
 }
 
 TEST_F(PprofWriterTest, WritesAGzippedFileAtomicallyThatReadsBack) {

@@ -5,8 +5,10 @@
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <sys/auxv.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 extern "C" __attribute__((noinline)) int lcprof_test_marker(int x) {
@@ -152,6 +154,103 @@ TEST(SymbolizerTest, ResolvesVdso) {
       EXPECT_EQ(symbolizer.Resolve(reinterpret_cast<uintptr_t>(fn)).function, clock->name);
     }
   }
+}
+
+// JIT code: anonymous executable memory, and addresses in no executable
+// mapping, take their names from the runtime's perf map; file-backed code
+// never does.
+class SymbolizerJitTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/lcprof-symbolizer-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+    map_path_ = dir_ + "/perf.map";
+    FILE* f = fopen(map_path_.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fputs(
+        "7000 40 jit_in_anonymous\n"
+        "3000 40 jit_over_a_file\n"
+        "9000 40 jit_freed\n"
+        "b000 40 jit_in_memfd\n",
+        f);
+    fclose(f);
+  }
+  void TearDown() override {
+    unlink(map_path_.c_str());
+    rmdir(dir_.c_str());
+  }
+
+  static std::vector<MemoryMapping> Maps() {
+    return ParseProcMaps(
+        "3000-4000 r-xp 00001000 00:00 0 /a\n"
+        "7000-8000 r-xp 00000000 00:00 0 \n"
+        "b000-c000 r-xp 00000000 00:01 7 /memfd:doublemapper (deleted)\n");
+  }
+
+  std::string dir_, map_path_;
+};
+
+TEST_F(SymbolizerJitTest, AnonymousCodeIsNamedFromThePerfMap) {
+  Symbolizer symbolizer(Maps(), "/usr/lib/debug", map_path_);
+  ResolvedAddress r = symbolizer.Resolve(0x7010);
+  EXPECT_EQ(r.mapping_index, 1);
+  EXPECT_TRUE(r.jit);
+  EXPECT_EQ(r.function, "jit_in_anonymous");
+  EXPECT_EQ(r.module_offset, 0x10u);
+
+  ResolvedAddress memfd = symbolizer.Resolve(0xb000);
+  EXPECT_TRUE(memfd.jit);
+  EXPECT_EQ(memfd.function, "jit_in_memfd");
+
+  // Anonymous code the map does not cover: JIT, unnamed.
+  ResolvedAddress unnamed = symbolizer.Resolve(0x7800);
+  EXPECT_EQ(unnamed.mapping_index, 1);
+  EXPECT_TRUE(unnamed.jit);
+  EXPECT_EQ(unnamed.function, "");
+}
+
+TEST_F(SymbolizerJitTest, FreedCodeIsNamedFromThePerfMap) {
+  Symbolizer symbolizer(Maps(), "/usr/lib/debug", map_path_);
+  ResolvedAddress r = symbolizer.Resolve(0x9008);
+  EXPECT_EQ(r.mapping_index, -1);
+  EXPECT_TRUE(r.jit);
+  EXPECT_EQ(r.function, "jit_freed");
+  ResolvedAddress nothing = symbolizer.Resolve(0x10);
+  EXPECT_EQ(nothing.mapping_index, -1);
+  EXPECT_TRUE(nothing.jit);
+  EXPECT_EQ(nothing.function, "");
+}
+
+TEST_F(SymbolizerJitTest, FileBackedCodeIsNeverNamedFromThePerfMap) {
+  Symbolizer symbolizer(Maps(), "/usr/lib/debug", map_path_);
+  ResolvedAddress r = symbolizer.Resolve(0x3010);
+  EXPECT_EQ(r.mapping_index, 0);
+  EXPECT_FALSE(r.jit);
+  EXPECT_EQ(r.function, "");
+}
+
+TEST_F(SymbolizerJitTest, WithoutAMapJitCodeIsUnnamed) {
+  Symbolizer symbolizer(Maps(), "/usr/lib/debug", dir_ + "/missing.map");
+  ResolvedAddress r = symbolizer.Resolve(0x7010);
+  EXPECT_TRUE(r.jit);
+  EXPECT_EQ(r.function, "");
+}
+
+TEST(SymbolizerTest, AnonymousCodeKinds) {
+  auto anonymous = [](const char* line) {
+    std::vector<MemoryMapping> m = ParseProcMaps(line);
+    return !m.empty() && Symbolizer::IsAnonymousCode(m[0]);
+  };
+  EXPECT_TRUE(anonymous("7000-8000 rwxp 00000000 00:00 0 \n"));
+  EXPECT_TRUE(anonymous("7000-8000 r-xp 00000000 00:00 0 [anon:v8 code]\n"));
+  EXPECT_TRUE(anonymous("7000-8000 rwxp 00000000 00:00 0 [heap]\n"));
+  EXPECT_TRUE(anonymous("7000-8000 rwxp 00000000 00:00 0 [stack]\n"));
+  EXPECT_TRUE(anonymous("7000-8000 r-xp 00000000 00:01 9 /memfd:doublemapper (deleted)\n"));
+  EXPECT_TRUE(anonymous("7000-8000 r-xp 00000000 00:05 4 /dev/zero (deleted)\n"));
+  EXPECT_FALSE(anonymous("7000-8000 r-xp 00000000 08:01 5 /usr/lib/libc.so.6\n"));
+  EXPECT_FALSE(anonymous("7000-8000 r-xp 00000000 00:00 0 [vdso]\n"));
+  EXPECT_FALSE(anonymous("7000-8000 --xp 00000000 00:00 0 [vsyscall]\n"));
 }
 
 }  // namespace
