@@ -8,9 +8,10 @@
 //      a signal trampoline, LLVM libunwind for CFI the row cannot express,
 //      frame pointers for code without unwind information;
 //   3. the caller is accepted only if its sp is strictly higher and inside
-//      the stack and its pc returns into a loaded module (or, reached by
-//      frame pointers, into code outside every module: JIT code); anything
-//      else ends the walk in a pseudo-frame saying why.
+//      the stack and its pc returns into a loaded module or, outside every
+//      module, to a user-space address off the stack (JIT code, walked on by
+//      frame pointers); anything else ends the walk in a pseudo-frame saying
+//      why.
 // All stack reads go through one StackWindow whose floor rises with the
 // frames left behind; module memory is read only inside a WalkGuard that
 // says modules are readable (unload_guard.h).
@@ -228,7 +229,7 @@ int WalkMixed(const UnwindStart& start, StackBounds stack, uintptr_t* out, int m
       return walk.count();
     }
     FrameRegs next;
-    bool stepped = false, by_fp = false, next_exact = false;
+    bool stepped = false, next_exact = false;
     const void* next_regs = nullptr;
     // hybrid hands libunwind only CFI the row cannot express; dwarf mode
     // every caller frame (an interrupted pc it would look up one byte on,
@@ -263,14 +264,15 @@ int WalkMixed(const UnwindStart& start, StackBounds stack, uintptr_t* out, int m
       live = false;
       if (cur.fp == 0) return walk.count();
       if (!FpStep(cur, win, &next)) return walk.End(kFrameBrokenChain);
-      by_fp = true;
     }
     if (next.pc == 0 || IsPseudoFrame(next.pc)) return walk.count();  // no caller
     if (next.sp <= cur.sp || next.sp > stack.hi) return walk.End(kFrameBrokenChain);
     facts = LookUpCode(next_exact ? next.pc : next.pc - 1);
-    const bool plausible_jit =
-        by_fp && next.pc >= kLowestCode && next.pc < kHighestCode && !stack.Contains(next.pc);
-    if (!facts.in_module && !plausible_jit) return walk.End(kFrameBrokenChain);
+    // A caller in no module may be JIT code: taken if it is a user-space
+    // address off the stack (the walk then goes on by frame pointers).
+    const bool may_be_jit =
+        next.pc >= kLowestCode && next.pc < kHighestCode && !stack.Contains(next.pc);
+    if (!facts.in_module && !may_be_jit) return walk.End(kFrameBrokenChain);
     if (!walk.Push(next.pc)) return walk.count();
     if (live && next_exact) live = false;
     cur = next;
