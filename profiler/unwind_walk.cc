@@ -262,7 +262,10 @@ int WalkMixed(const UnwindStart& start, StackBounds stack, uintptr_t* out, int m
       // No unwind information (or CFI libunwind may not be trusted with):
       // frame pointers, whose root is a zero rbp.
       live = false;
-      if (cur.fp == 0) return walk.count();
+      // A zero rbp ends a frame-pointer chain, in module code; a caller taken
+      // for JIT code must lead on (JIT code is entered from the runtime), else
+      // it was no caller: say so.
+      if (cur.fp == 0) return facts.in_module ? walk.count() : walk.End(kFrameBrokenChain);
       if (!FpStep(cur, win, &next)) return walk.End(kFrameBrokenChain);
     }
     if (next.pc == 0 || IsPseudoFrame(next.pc)) return walk.count();  // no caller

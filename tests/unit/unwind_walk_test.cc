@@ -286,8 +286,7 @@ TEST(UnwindWalkTest, DepthLimitEndsInTruncated) {
 
 // A DWARF step whose caller is a wild address: libunwind looks it up, misses
 // _dl_find_object and falls back to dl_iterate_phdr, which the wrap refuses
-// inside a walk. The real one is never reached and nothing crashes; the wild
-// address, in no module, is not shown as a caller: the walk ends broken.
+// inside a walk. The real one is never reached and nothing crashes.
 TEST(UnwindWalkTest, WildReturnAddressNeverReachesTheLoaderLock) {
   std::string error;
   ASSERT_TRUE(ConfigureUnwinder(UnwindMode::kDwarf, 128, &error)) << error;
@@ -306,8 +305,10 @@ TEST(UnwindWalkTest, WildReturnAddressNeverReachesTheLoaderLock) {
   t_counting = true;
   int n = UnwindCallers(start, bounds, out, 8);
   t_counting = false;
-  ASSERT_EQ(n, 1);
-  EXPECT_EQ(out[0], kFrameBrokenChain);
+  // The wild address, in no module, could be JIT code; nothing leads on
+  // from it, so the walk ends broken there.
+  ASSERT_GE(n, 1);
+  EXPECT_EQ(out[n - 1], kFrameBrokenChain);
   EXPECT_GT(DwarfGuardCountsForTest().refused, refused);
   EXPECT_EQ(g_phdr_walks.load(), 0);
 }
