@@ -469,7 +469,10 @@ def load_lcprof(names, files):
                                   module or "")
 
     for f in files:
-        st, comments = read_pprof(f)
+        try:
+            st, comments = read_pprof(f)
+        except (OSError, EOFError, ValueError, IndexError, UnicodeDecodeError) as e:
+            fail("cannot read lcprof profile %s: %s" % (f, e))
         for c, frames in st:
             if any(internal(fr) for fr in frames):
                 own += c
@@ -504,9 +507,13 @@ def main():
     bad = [m for m in judged if m not in MODES]
     if bad or not judged:
         fail("bad --judge '%s' (a comma list of %s)" % (args.judge, ", ".join(MODES)))
-    programs = args.programs.split(",") if args.programs else sorted(
-        d for d in os.listdir(args.work)
-        if any(os.path.isdir(os.path.join(args.work, d, m)) for m in MODES))
+    if args.programs:
+        programs = args.programs.split(",")
+    else:
+        found = [d for d in os.listdir(args.work)
+                 if any(os.path.isdir(os.path.join(args.work, d, m)) for m in MODES)]
+        known = ("python", "gxx", "xz", "plugin")  # check.sh's order
+        programs = [p for p in known if p in found] + sorted(set(found) - set(known))
     if not programs:
         fail("no program directories in %s" % args.work)
 
