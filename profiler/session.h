@@ -1,5 +1,5 @@
-// A profiling session: wires timer -> signal handler -> sample buffer ->
-// collector at start, and collector -> symbolizer -> pprof writer at stop.
+// A profiling session: wires timer -> signal handler -> sample storage at
+// start, and sample storage -> symbolizer -> pprof writer at stop.
 // The C API (c_api.cc) and the LD_PRELOAD start-up (preload_init.cc) are its
 // two callers. Control path only; calls are serialised by one mutex.
 #pragma once

@@ -74,6 +74,33 @@ TEST(PreloadTest, OutputAndExitStatusAreUnchanged) {
   EXPECT_TRUE(FileExists(dir.File("x.pb.gz")));
 }
 
+// lcprof adds no thread: a single-threaded program sees exactly one entry in
+// /proc/self/task while it is profiled (after samples were taken), with
+// every timer, and its output, errors and exit status are unchanged. (A
+// second thread would make the kernel take its slow path for every fd
+// system call of the program.)
+TEST(PreloadTest, ASingleThreadedProgramStaysSingleThreaded) {
+  RunResult plain = RunProgram({WORKLOAD_PATH, "alone", "0.3", "6"});
+  ASSERT_EQ(plain.exit_code, 6);
+  ASSERT_EQ(plain.out.rfind("workload: 1 thread(s)\n", 0), 0u) << plain.out;
+  auto strip_pid = [](std::string s) { return s.substr(0, s.find(" pid ")); };
+  for (const char* timer : {"itimer", "thread", "perf"}) {
+    TempDir dir;
+    RunResult r = RunWorkload({"alone", "0.3", "6"},
+                              {{"LCPROF_OUT", dir.File("a.pb.gz")}, {"LCPROF_TIMER", timer}});
+    EXPECT_EQ(r.exit_code, 6) << timer;
+    EXPECT_EQ(strip_pid(r.out), strip_pid(plain.out)) << timer;
+    // perf refused by the kernel falls back to thread with one line.
+    std::string err = r.err;
+    if (err.rfind("lcprof: LCPROF_TIMER=perf: ", 0) == 0) err.erase(0, err.find('\n') + 1);
+    EXPECT_EQ(err, plain.err) << timer;
+    // It was being profiled while it counted.
+    EXPECT_GE(CountWithChain(ReadTraces(dir.File("a.pb.gz")), {"burn_hot", "burn_caller", "main"}),
+              5)
+        << timer;
+  }
+}
+
 TEST(PreloadTest, WithoutOutputVariableNothingChanges) {
   TempDir dir;
   RunResult r =
@@ -128,9 +155,16 @@ TEST(PreloadTest, ThreadsCreatedByTheProgramHaveFullStacks) {
   long long chain = CountWithChain(traces, {"burn_hot", "thread_hot", "thread_main"});
   EXPECT_GE(total, 100);  // 4 threads x 0.5 s at 100 Hz = 200, loosely
   EXPECT_GE(chain, total * 9 / 10) << PprofTop(dir.File("t.pb.gz"));
+  std::string main_tid = r.out.substr(r.out.find(" pid ") + 5);
+  main_tid.erase(main_tid.find('\n'));
   std::set<std::string> threads;
-  for (const Trace& t : traces)
-    threads.insert(t.labels.count("thread_id") ? t.labels.at("thread_id") : "");
+  for (const Trace& t : traces) {
+    const std::string tid = t.labels.count("thread_id") ? t.labels.at("thread_id") : "";
+    threads.insert(tid);
+    // Each sample names its thread as the thread named itself.
+    EXPECT_EQ(t.labels.count("thread_name") ? t.labels.at("thread_name") : "",
+              tid == main_tid ? "workload" : "wl-thread");
+  }
   EXPECT_GE(threads.size(), 4u);
 }
 
@@ -152,6 +186,7 @@ TEST(PreloadTest, ForkedChildrenWriteTheirOwnFiles) {
       ++children;
       EXPECT_EQ(f.rfind("f.pb.gz.", 0), 0u) << f;
       EXPECT_GE(CountWithChain(traces, {"burn_hot", "child_hot"}), 15) << f;
+      // None of the samples the parent took before the fork.
       EXPECT_EQ(CountWith(traces, "burn_caller"), 0) << f;
     }
   }
