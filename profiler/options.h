@@ -29,13 +29,13 @@ struct Options {
   UnwindMode unwind = UnwindMode::kHybrid;
   int depth = kDefaultDepth;         // frames per sample, pseudo-frames included
   std::string libcalls = "all";      // LCPROF_LIBCALLS: "all", "none" or a comma list
-  long max_stacks = kDefaultStacks;  // distinct stacks kept
+  long max_stacks = kDefaultStacks;  // LCPROF_STACKS: distinct stacks kept
 };
 
-// Reads LCPROF_OUT, LCPROF_HZ, LCPROF_TIMER, LCPROF_UNWIND, LCPROF_DEPTH and
-// LCPROF_LIBCALLS. nullopt when LCPROF_OUT is unset or empty (profiling not
-// requested). A bad value is reported in one line on stderr and replaced by
-// its default; it never stops the program. (LCPROF_LIBCALLS is checked where
+// Reads LCPROF_OUT, LCPROF_HZ, LCPROF_TIMER, LCPROF_UNWIND, LCPROF_DEPTH,
+// LCPROF_STACKS and LCPROF_LIBCALLS. nullopt when LCPROF_OUT is unset or
+// empty (profiling not requested). A bad value is reported in one line on
+// stderr and replaced by its default; it never stops the program. (LCPROF_LIBCALLS is checked where
 // the calls are known, in libcall/.)
 std::optional<Options> OptionsFromEnvironment();
 
@@ -46,6 +46,7 @@ void ReadTuningFromEnvironment(Options* options);
 // false, leaving *out untouched, on anything but a valid value.
 bool ParseHz(const char* text, int* hz);                  // whole number in [1, kMaxHz]
 bool ParseDepth(const char* text, int* depth);            // whole number in [1, kMaxDepth]
+bool ParseStacks(const char* text, long* stacks);         // whole number in [1, kMaxStacks]
 bool ParseTimerKind(const char* text, TimerKind* out);    // itimer | thread | perf
 bool ParseUnwindMode(const char* text, UnwindMode* out);  // fp | dwarf | hybrid
 const char* TimerKindName(TimerKind k);
