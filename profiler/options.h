@@ -30,6 +30,10 @@ struct Options {
   int depth = kDefaultDepth;         // frames per sample, pseudo-frames included
   std::string libcalls = "all";      // LCPROF_LIBCALLS: "all", "none" or a comma list
   long max_stacks = kDefaultStacks;  // LCPROF_STACKS: distinct stacks kept
+  // Write the file at stop even when it holds no sample. True for the
+  // process the user profiled; false for its descendants (preload_init.cc),
+  // which leave no file when they got no sample.
+  bool write_if_empty = true;
 };
 
 // Reads LCPROF_OUT, LCPROF_HZ, LCPROF_TIMER, LCPROF_UNWIND, LCPROF_DEPTH,

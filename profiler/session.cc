@@ -7,7 +7,7 @@
 // the parent's samples) and, so that no two processes ever write the same
 // file, starts a session of its own into that storage, with timers of its
 // own, whose file is named by its pid: the pattern itself when it contains
-// "%p", else "<pattern>.%p".
+// "%p", else "<pattern>.%p". It writes that file only if it got samples.
 //
 // Threads: the hooks installed here give each thread the pthread_create
 // wrapper starts its stack bounds and (LCPROF_TIMER=thread|perf) its own
@@ -18,9 +18,11 @@
 
 #include <pthread.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 
@@ -48,6 +50,7 @@ struct Session {
   std::unique_ptr<SampleStorage> storage;  // what the SIGPROF handler fills
   std::unique_ptr<SampleTimer> timer;
   int64_t start_nanos = 0;
+  uint64_t start_cpu_nanos = 0;  // the process's CPU time at start
 };
 
 // Totals of the stack table, lost samples apart. Control path, once disarmed.
@@ -63,6 +66,12 @@ SampleTotals CountSamples(const StackTable& table) {
     t.cpu_nanos += v.cpu_nanos;
   });
   return t;
+}
+
+uint64_t ProcessCpuNanos() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
 // How long start waits for threads alive before it to report their stacks.
@@ -138,6 +147,7 @@ bool StartLocked(const Options& options, std::string* error,
   if (!ConfigureUnwinder(options.unwind, options.depth, error)) return false;
   s->timer = MakeSampleTimer(options.timer);
   s->start_nanos = WallTimeNanos();
+  s->start_cpu_nanos = ProcessCpuNanos();
   // Armed before the timers start: a thread's exit settlement may come at
   // once, and it needs the storage.
   ArmProfSignalHandler(s->storage.get());
@@ -151,7 +161,27 @@ bool StartLocked(const Options& options, std::string* error,
   return true;
 }
 
-bool StopLocked(StopReport* report, std::string* error, bool write_if_empty) {
+// Why a profile holds no sample, for its comment: the CPU time the process
+// used while profiled against the sampling period.
+std::string EmptyProfileComment(const Session& s) {
+  const uint64_t cpu = ProcessCpuNanos() - s.start_cpu_nanos;
+  const uint64_t period = s.timer->period_nanos();
+  auto ms = [](uint64_t nanos) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.1f ms", static_cast<double>(nanos) / 1e6);
+    return std::string(buf);
+  };
+  std::string why =
+      "lcprof: no samples: the process used " + ms(cpu) + " of CPU time while profiled";
+  if (cpu < period) {
+    return why + ", less than one sampling period (" + ms(period) + " at " +
+           std::to_string(s.options.hz) + " Hz)";
+  }
+  return why + " (sampling period " + ms(period) +
+         "), but no SIGPROF was recorded: the program may block or take SIGPROF";
+}
+
+bool StopLocked(StopReport* report, std::string* error) {
   if (g_session == nullptr) {
     *error = "profiling is not running";
     return false;
@@ -159,13 +189,14 @@ bool StopLocked(StopReport* report, std::string* error, bool write_if_empty) {
   std::unique_ptr<Session> s(g_session);
   g_session = nullptr;
   g_session_pid.store(0, std::memory_order_release);
+  if (report != nullptr) report->options = s->options;
   s->timer->Stop();
   // From here no handler touches the storage: its counts are final.
   DisarmProfSignalHandler();
   const StackTable& stacks = s->storage->stacks;
   const SampleTotals totals = CountSamples(stacks);
   const uint64_t lost = stacks.lost_samples();
-  if (!write_if_empty && totals.samples == 0 && lost == 0) return true;
+  if (!s->options.write_if_empty && totals.samples == 0 && lost == 0) return true;
 
   ProfileMeta meta;
   meta.start_time_nanos = s->start_nanos;
@@ -175,6 +206,7 @@ bool StopLocked(StopReport* report, std::string* error, bool write_if_empty) {
   meta.comments.push_back(RateComment(*s, s->timer->kind(), totals));
   meta.comments.push_back("lcprof: " + std::to_string(totals.samples) + " samples, " +
                           std::to_string(lost) + " lost");
+  if (totals.samples == 0 && lost == 0) meta.comments.push_back(EmptyProfileComment(*s));
   Symbolizer symbolizer(ReadProcMaps());
   auto profile = BuildProfile(stacks, s->storage->thread_names.Names(), meta, symbolizer);
   if (!WriteProfileFile(profile, s->path, error)) return false;
@@ -205,6 +237,7 @@ void ChildAfterFork() {
   storage->Reset();
   delete parent;
   if (child.output_pattern.find("%p") == std::string::npos) child.output_pattern += ".%p";
+  child.write_if_empty = false;  // a descendant: a file only with samples
   std::string error;
   if (!StartLocked(child, &error, std::move(storage)))
     LogLine("forked child %d not profiled: %s", getpid(), error.c_str());
@@ -221,9 +254,9 @@ bool StartProfiling(const Options& options, std::string* error) {
   return StartLocked(options, error);
 }
 
-bool StopProfiling(StopReport* report, std::string* error, bool write_if_empty) {
+bool StopProfiling(StopReport* report, std::string* error) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  return StopLocked(report, error, write_if_empty);
+  return StopLocked(report, error);
 }
 
 pid_t ProfilingProcess() { return g_session_pid.load(std::memory_order_acquire); }

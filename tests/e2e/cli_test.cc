@@ -62,6 +62,18 @@ TEST(CliTest, StacksBeyondTheLimitAreCountedAsLostAndShown) {
   EXPECT_GE(cpu_us, 4 * 300000 * 8 / 10) << PprofTop(out);
 }
 
+// The command is the root of its tree: its profile is written even without
+// a sample (at 1 Hz /bin/true gets none), and says why it is empty.
+TEST(CliTest, ACommandWithoutSamplesStillGetsItsProfile) {
+  TempDir dir;
+  std::string out = dir.File("empty.pb.gz");
+  RunResult r = RunProgram({LCPROF_CLI_PATH, "record", "-F", "1", "-o", out, "--", "/bin/true"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.rfind("lcprof: 0 samples, 0 lost, written to " + out, 0), 0u) << r.err;
+  EXPECT_EQ(dir.List(), std::vector<std::string>{"empty.pb.gz"});
+  EXPECT_NE(PprofTop(out).find("lcprof: no samples: the process used"), std::string::npos);
+}
+
 TEST(CliTest, CommandKilledBySignalIsReportedTheSameWay) {
   TempDir dir;
   RunResult r = RunProgram(
