@@ -153,7 +153,10 @@ TEST(PreloadTest, ThreadsCreatedByTheProgramHaveFullStacks) {
   auto traces = ReadTraces(dir.File("t.pb.gz"));
   long long total = TotalCount(traces);
   long long chain = CountWithChain(traces, {"burn_hot", "thread_hot", "thread_main"});
-  EXPECT_GE(total, 100);  // 4 threads x 0.5 s at 100 Hz = 200, loosely
+  // 4 threads x 0.5 s of CPU. Judged by the CPU the samples carry, not by
+  // their count: on a loaded machine signals merge and each one weighs more.
+  EXPECT_GE(TotalCount(ReadCpuTraces(dir.File("t.pb.gz"))), 4 * 500000 * 3 / 4);
+  EXPECT_GE(total, 20);
   EXPECT_GE(chain, total * 9 / 10) << PprofTop(dir.File("t.pb.gz"));
   std::string main_tid = r.out.substr(r.out.find(" pid ") + 5);
   main_tid.erase(main_tid.find('\n'));
