@@ -29,6 +29,10 @@ constexpr size_t kMaxStacksInTable = (0xfffffffeull - kMaxEntryWords) / kArenaWo
 static_assert(std::atomic_ref<uint64_t>::is_always_lock_free, "counts are lock-free atomics");
 static_assert(sizeof(uintptr_t) == sizeof(uint64_t), "frames are stored as arena words");
 
+// A slot's entry: where it starts in the arena, and the slot for an entry.
+uint64_t EntryOffset(uint64_t slot) { return (slot & 0xffffffffu) - 1; }
+uint64_t SlotFor(uint64_t tag, uint64_t offset) { return (tag << 32) | (offset + 1); }
+
 uint64_t Head(const Sample& s, uint32_t depth, uint32_t marks) {
   return depth | (static_cast<uint64_t>(marks) << 16) |
          (static_cast<uint64_t>(static_cast<uint32_t>(s.tid)) << 32);
@@ -86,7 +90,7 @@ uint64_t StackTable::LoadSlot(size_t i) const {
 }
 
 StackTable::StackView StackTable::View(uint64_t slot) const {
-  uint64_t* e = arena_ + ((slot & 0xffffffffu) - 1);
+  uint64_t* e = arena_ + EntryOffset(slot);
   StackView v;
   const uint64_t head = e[kHeadWord];
   v.depth = static_cast<uint32_t>(head & 0xffff);
@@ -152,26 +156,23 @@ void StackTable::Add(const Sample& s) {
         mine = NewEntry(s, depth, marks);
         if (mine < 0) return CountLost(s);
       }
-      const uint64_t published = (tag << 32) | static_cast<uint64_t>(mine + 1);
+      const uint64_t published = SlotFor(tag, static_cast<uint64_t>(mine));
       if (slot.compare_exchange_strong(seen, published, std::memory_order_release,
                                        std::memory_order_acquire)) {
         return;
       }
       // Lost the race for this slot: `seen` now holds the winner; judge it below.
     }
-    if ((seen >> 32) == tag && SameKey((seen & 0xffffffffu) - 1, s, depth, marks)) {
-      uint64_t* e = arena_ + ((seen & 0xffffffffu) - 1);
+    if ((seen >> 32) == tag && SameKey(EntryOffset(seen), s, depth, marks)) {
+      uint64_t* e = arena_ + EntryOffset(seen);
       std::atomic_ref<uint64_t>(e[kSamplesWord]).fetch_add(1, std::memory_order_relaxed);
       std::atomic_ref<uint64_t>(e[kCpuWord]).fetch_add(s.cpu_nanos, std::memory_order_relaxed);
-      if (mine >= 0) abandoned_.fetch_add(1, std::memory_order_relaxed);
-      return;
+      return;  // an entry in hand stays unused
     }
     i = (i + 1) & (slots_ - 1);
     ++probe;
   }
-  // Out of probes: an entry in hand stays unused.
-  if (mine >= 0) abandoned_.fetch_add(1, std::memory_order_relaxed);
-  CountLost(s);
+  CountLost(s);  // out of probes (an entry in hand stays unused)
 }
 
 void StackTable::Reset() {
@@ -180,7 +181,6 @@ void StackTable::Reset() {
   arena_used_.store(0, std::memory_order_relaxed);
   lost_samples_.store(0, std::memory_order_relaxed);
   lost_cpu_nanos_.store(0, std::memory_order_relaxed);
-  abandoned_.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace lcprof

@@ -39,8 +39,8 @@ namespace lcprof {
 //  3. CAS the empty slot from 0 to (tag, offset), release: on success the
 //     entry, complete, is published; done. On failure another inserter
 //     published there first: look at that slot again as in 1. It may hold
-//     this very key (the counts go there; the reserved entry is left unused,
-//     counted in abandoned_) or another key (probe on, entry in hand).
+//     this very key (the counts go there; the reserved entry is left unused)
+//     or another key (probe on, entry in hand).
 //
 // Invariants:
 //  - A non-empty slot never changes until Reset, and an inserter stops at the
@@ -108,8 +108,6 @@ class StackTable {
   // Samples that found the table or the arena full, and the CPU they stood for.
   uint64_t lost_samples() const { return lost_samples_.load(std::memory_order_relaxed); }
   uint64_t lost_cpu_nanos() const { return lost_cpu_nanos_.load(std::memory_order_relaxed); }
-  // Entries reserved by inserters that lost the race to publish the same key.
-  uint64_t abandoned() const { return abandoned_.load(std::memory_order_relaxed); }
 
   // Control path, no Add running: forgets every entry and count.
   void Reset();
@@ -139,7 +137,6 @@ class StackTable {
   std::atomic<uint64_t> arena_used_{0};
   std::atomic<uint64_t> lost_samples_{0};
   std::atomic<uint64_t> lost_cpu_nanos_{0};
-  std::atomic<uint64_t> abandoned_{0};
 };
 
 }  // namespace lcprof
