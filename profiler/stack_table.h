@@ -27,7 +27,8 @@ namespace lcprof {
 //
 // Inserter (Add: any thread, any signal handler, concurrently, also nested
 // on one thread; never waits):
-//  1. Hash the key; probe slots h, h+1, ... (mod S), at most kMaxProbes:
+//  1. Hash the key; probe slots h, h+1, ... (mod S), at most kMaxProbes (then
+//     the sample is lost, as in 2):
 //     - a slot with the key's tag whose entry holds the same key: add to its
 //       counts (fetch_add, relaxed); done;
 //     - a slot of another key: next slot;
@@ -54,10 +55,10 @@ namespace lcprof {
 //    thread, or an inserter stopped halfway, cannot stall anyone; the worst
 //    an abandoned insert leaves is an unused entry.
 //
-// Reader (ForEachStack, lost, stacks: control path): sees published entries
-// only. The counts are exact once no Add can run any more (after
-// DisarmProfSignalHandler, whose wait orders every handler's adds before
-// its return).
+// Reader (ForEachStack, lost_samples, lost_cpu_nanos: control path): sees
+// published entries only. The counts are exact once no Add can run any more
+// (after DisarmProfSignalHandler, whose wait orders every handler's adds
+// before its return).
 //
 // Reset (control path, no Add running): returns every page to the kernel
 // (MADV_DONTNEED, so they read as zero again) and clears the counters.
