@@ -164,21 +164,24 @@ bool StartLocked(const Options& options, std::string* error,
 // Why a profile holds no sample, for its comment: the CPU time the process
 // used while profiled against the sampling period.
 std::string EmptyProfileComment(const Session& s) {
-  const uint64_t cpu = ProcessCpuNanos() - s.start_cpu_nanos;
-  const uint64_t period = s.timer->period_nanos();
   auto ms = [](uint64_t nanos) {
     char buf[32];
     snprintf(buf, sizeof buf, "%.1f ms", static_cast<double>(nanos) / 1e6);
     return std::string(buf);
   };
-  std::string why =
-      "lcprof: no samples: the process used " + ms(cpu) + " of CPU time while profiled";
-  if (cpu < period) {
-    return why + ", less than one sampling period (" + ms(period) + " at " +
-           std::to_string(s.options.hz) + " Hz)";
-  }
-  return why + " (sampling period " + ms(period) +
-         "), but no SIGPROF was recorded: the program may block or take SIGPROF";
+  const uint64_t cpu = ProcessCpuNanos() - s.start_cpu_nanos;
+  const uint64_t period = s.timer->period_nanos();
+  const std::string used = "lcprof: no samples: the process used " + ms(cpu) +
+                           " of CPU time while profiled, " + (cpu < period ? "less" : "more") +
+                           " than one sampling period (" + ms(period) + " at " +
+                           std::to_string(s.options.hz) + " Hz)";
+  if (cpu < period) return used;
+  // CPU-time timers are checked at the kernel's tick: a process that runs in
+  // bursts shorter than a tick (a shell forking children) can pass several
+  // periods without a signal.
+  return used +
+         ", but timers are checked at the kernel's tick: work in bursts shorter than a "
+         "tick, or with SIGPROF blocked, can go unsampled";
 }
 
 bool StopLocked(StopReport* report, std::string* error) {
