@@ -21,8 +21,8 @@ constexpr int kSignals = 65;  // 1..64 on Linux
 // What the program asked for, per signal, for each signal lcprof stands in
 // for (owned, or with a handler behind the trampoline). The handler and flags
 // are separate atomics so the trampoline reads a handler the program really
-// installed, never a torn one; the mask is informational (the kernel holds
-// the real one).
+// installed, never a torn one; the mask is what the kernel holds for
+// trampolined signals, and what ForwardToProgram sets for owned ones.
 struct ProgramAction {
   std::atomic<bool> active{false};  // lcprof stands in for this signal
   std::atomic<uintptr_t> handler{0};
@@ -83,6 +83,25 @@ void RunProgramHandler(int sig, siginfo_t* info, void* ucontext) {
   } else {
     reinterpret_cast<void (*)(int)>(h)(sig);
   }
+}
+
+// Gives the calling thread the mask the kernel would have set for the
+// program's own handler of `sig` (lcprof's handler runs with more blocked,
+// see OwnSignal): what the signal interrupted, plus the handler's sa_mask,
+// plus `sig` unless SA_NODEFER. sigreturn restores the interrupted mask.
+void SetProgramHandlerMask(int sig, const void* ucontext) {
+  sigset_t mask;
+  if (ucontext != nullptr) {
+    mask = static_cast<const ucontext_t*>(ucontext)->uc_sigmask;
+  } else {
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, nullptr, &mask, _NSIG / 8);
+  }
+  const ProgramAction& p = g_program[sig];
+  for (int s = 1; s < kSignals; ++s) {
+    if (sigismember(&p.mask, s) == 1) sigaddset(&mask, s);
+  }
+  if ((p.flags.load(std::memory_order_relaxed) & SA_NODEFER) == 0) sigaddset(&mask, sig);
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, nullptr, _NSIG / 8);
 }
 
 }  // namespace
@@ -167,10 +186,18 @@ bool OwnSignal(int sig, void (*handler)(int, siginfo_t*, void*)) {
   struct sigaction mine {};
   mine.sa_sigaction = handler;
   mine.sa_flags = SA_SIGINFO | SA_RESTART;
-  sigemptyset(&mine.sa_mask);
+  // Every asynchronous signal waits while lcprof's handler runs: a program
+  // handler run inside it could leave by longjmp and abandon it halfway.
+  FillAsynchronousSignals(&mine.sa_mask);
   if (Next().sigaction(sig, &mine, nullptr) != 0) return false;
   g_owner[sig].store(handler, std::memory_order_release);
   return true;
+}
+
+void FillAsynchronousSignals(sigset_t* set) {
+  sigfillset(set);
+  // A fault blocked when it happens kills the process outright.
+  for (int fault : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS}) sigdelset(set, fault);
 }
 
 bool ProgramHandlesSignal(int sig) {
@@ -181,6 +208,7 @@ bool ProgramHandlesSignal(int sig) {
 void ForwardToProgram(int sig, siginfo_t* info, void* ucontext) {
   if (!ValidSignal(sig)) return;
   if (IsFunction(g_program[sig].handler.load(std::memory_order_acquire))) {
+    SetProgramHandlerMask(sig, ucontext);
     lcprof_signal_trampoline(sig, info, ucontext);
   }
 }

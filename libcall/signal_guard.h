@@ -35,8 +35,14 @@ const SignalFrame& SignalFrameAt(int depth);  // 1 <= depth <= SignalDepth()
 int GuardedSigaction(int sig, const struct sigaction* act, struct sigaction* old);
 
 // Control path: lcprof takes `sig` for `handler` (installed now), keeping
-// whatever the program had or later asks for in the shadow table.
+// whatever the program had or later asks for in the shadow table. `handler`
+// runs with every asynchronous signal blocked (faults excepted), so no
+// program handler ever runs inside it.
 bool OwnSignal(int sig, void (*handler)(int, siginfo_t*, void*));
+
+// Signal-safe: every signal but the synchronous faults (SIGSEGV, SIGBUS,
+// SIGILL, SIGFPE, SIGTRAP, SIGSYS): what lcprof's own handler runs with blocked.
+void FillAsynchronousSignals(sigset_t* set);
 
 // Signal-safe: whether the program has a handler function of its own for
 // `sig` behind lcprof (installed through the wrapper).
@@ -44,7 +50,8 @@ bool ProgramHandlesSignal(int sig);
 
 // Signal-safe: runs the program's shadow disposition for a signal lcprof
 // owns but did not send (kill(pid, SIGPROF) by someone else): its handler,
-// or the default action when it asked for SIG_DFL.
+// under the signal mask the program's sigaction asked for, or the default
+// action when it asked for SIG_DFL.
 void ForwardToProgram(int sig, siginfo_t* info, void* ucontext);
 
 }  // namespace lcprof::libcall

@@ -53,6 +53,7 @@ LCPROF_EXPORT void lcprof_options_init(lcprof_options* options) {
   options->struct_size = sizeof *options;
   options->frequency_hz = lcprof::kDefaultHz;
   options->max_depth = lcprof::kDefaultDepth;
+  options->max_stacks = lcprof::kDefaultStacks;
 }
 
 // True when the caller's struct (of size `size`) includes the field at `offset`.
@@ -85,6 +86,13 @@ LCPROF_EXPORT int lcprof_start(const char* path, const lcprof_options* options) 
     if (o.depth < 1 || o.depth > lcprof::kMaxDepth) {
       return Fail("lcprof_start: max_depth " + std::to_string(o.depth) + " is outside 1.." +
                   std::to_string(lcprof::kMaxDepth));
+    }
+  }
+  if (LCPROF_HAS_FIELD(options, max_stacks)) {
+    o.max_stacks = options->max_stacks;
+    if (o.max_stacks < 1 || o.max_stacks > lcprof::kMaxStacks) {
+      return Fail("lcprof_start: max_stacks " + std::to_string(o.max_stacks) + " is outside 1.." +
+                  std::to_string(lcprof::kMaxStacks));
     }
   }
   return Start(path, o);

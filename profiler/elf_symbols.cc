@@ -1,6 +1,6 @@
 // Reads function symbols, PT_LOAD segments and the GNU build ID from an ELF64
 // x86_64 image (a file on disk or the in-memory vDSO). Used by symbolizer.cc on
-// the collector path at profile-write time, never in a signal handler.
+// the control path at profile-write time, never in a signal handler.
 #include "profiler/elf_symbols.h"
 
 #include <elf.h>

@@ -27,8 +27,9 @@
 namespace lcprof {
 namespace {
 
-// What to restart after a failed exec: the environment's options (a session
-// started through the C API is not resumed).
+// What to restart after a failed exec: the stopped session's options, when
+// the environment started it (a session started through the C API is not
+// resumed).
 std::optional<Options> g_resume;
 void (*g_write_profile_now)();  // what exit() would have done: stop and write
 
@@ -50,11 +51,11 @@ void BeforeExec() {
   if (ProfilingProcess() != self) return;  // no session, or a vfork child's view of one
   std::string error;
   StopReport report;
-  if (!StopProfiling(&report, &error, /*write_if_empty=*/false)) {
-    LogLine("before exec: %s", error.c_str());
-  }
+  if (!StopProfiling(&report, &error)) LogLine("before exec: %s", error.c_str());
   DrainPendingSigprof();
-  g_resume = OptionsFromEnvironment();
+  if (const char* out = getenv("LCPROF_OUT"); out != nullptr && *out != '\0') {
+    g_resume = report.options;
+  }
 }
 
 void BeforeQuickExit() {

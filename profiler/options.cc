@@ -36,6 +36,10 @@ bool ParseDepth(const char* text, int* depth) {
   return true;
 }
 
+bool ParseStacks(const char* text, long* stacks) {
+  return ParseWholeNumber(text, 1, kMaxStacks, stacks);
+}
+
 bool ParseTimerKind(const char* text, TimerKind* out) {
   if (text == nullptr) return false;
   for (TimerKind k : {TimerKind::kItimer, TimerKind::kThread, TimerKind::kPerf}) {
@@ -128,6 +132,10 @@ void ReadTuningFromEnvironment(Options* options) {
   if (const char* v = getenv("LCPROF_DEPTH"); v != nullptr && !ParseDepth(v, &o.depth)) {
     LogLine("LCPROF_DEPTH='%s' is not a whole number from 1 to %d; using %d", v, kMaxDepth,
             kDefaultDepth);
+  }
+  if (const char* v = getenv("LCPROF_STACKS"); v != nullptr && !ParseStacks(v, &o.max_stacks)) {
+    LogLine("LCPROF_STACKS='%s' is not a whole number from 1 to %ld; keeping up to %ld stacks", v,
+            kMaxStacks, kDefaultStacks);
   }
   if (const char* v = getenv("LCPROF_LIBCALLS"); v != nullptr) o.libcalls = v;
 }

@@ -11,8 +11,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "libcall/g_table.h"
 #include "libcall/libcall_id.h"
@@ -33,7 +35,7 @@ const char* PseudoFrameName(uintptr_t f) {
     case kFrameForeignStack:
       return "[unknown: sp outside thread stack]";
     case kFrameLost:
-      return "[lost: sample buffer full]";
+      return "[lost: stack table full]";
     case kFrameSignal:
       return "[signal]";
     case kFrameBrokenChain:
@@ -197,6 +199,23 @@ class ProfileBuilder {
   std::vector<uint64_t> mapping_ids_;
 };
 
+// A stack table entry's key as the writer orders it (frames first, for
+// deterministic output), and its counts.
+struct StackKey {
+  std::vector<uintptr_t> frames;
+  std::vector<std::pair<uint32_t, uintptr_t>> marks;  // (index, fn)
+  int32_t tid = 0;
+  uint64_t g = 0;
+  bool operator<(const StackKey& o) const {
+    return std::tie(frames, marks, tid, g) < std::tie(o.frames, o.marks, o.tid, o.g);
+  }
+};
+
+struct StackCounts {
+  uint64_t samples = 0;
+  uint64_t cpu_nanos = 0;
+};
+
 // The name of a libcall mark's call: a LibcallId, or a region's static name.
 std::string LibcallMarkName(uintptr_t fn) {
   if (fn < libcall::kFirstNamePointer) {
@@ -263,7 +282,9 @@ std::string TempPathFor(const std::string& path) {
 
 }  // namespace
 
-pb::Profile BuildProfile(const StackTable& table, const ProfileMeta& meta, Symbolizer& symbolizer) {
+pb::Profile BuildProfile(const StackTable& table,
+                         const std::unordered_map<int32_t, std::string>& thread_names,
+                         const ProfileMeta& meta, Symbolizer& symbolizer) {
   pb::Profile p;
   ProfileBuilder b(p, symbolizer, meta.main_executable);
   auto* samples = p.add_sample_type();
@@ -280,17 +301,22 @@ pb::Profile BuildProfile(const StackTable& table, const ProfileMeta& meta, Symbo
   p.set_default_sample_type(b.Str("cpu"));
 
   // Deterministic output: samples sorted by stack.
-  std::map<std::vector<uintptr_t>, std::vector<std::pair<const StackKey*, const StackCounts*>>>
-      ordered;
-  for (const auto& [key, counts] : table.entries()) ordered[key.frames].push_back({&key, &counts});
-  for (const auto& [frames, group] : ordered) {
-    for (const auto& [key, counts] : group) AddSample(b, p, *key, *counts, table.thread_names());
-  }
-  if (meta.lost_samples != 0) {
+  std::map<StackKey, StackCounts> ordered;
+  table.ForEachStack([&ordered](const StackTable::StackView& v) {
+    StackKey key;
+    key.frames.assign(v.frames, v.frames + v.depth);
+    for (uint32_t i = 0; i < v.marks; ++i) key.marks.emplace_back(v.mark(i).index, v.mark(i).fn);
+    key.tid = v.tid;
+    key.g = v.g;
+    StackCounts& c = ordered[std::move(key)];
+    c.samples += v.samples;
+    c.cpu_nanos += v.cpu_nanos;
+  });
+  for (const auto& [key, counts] : ordered) AddSample(b, p, key, counts, thread_names);
+  if (table.lost_samples() != 0) {
     StackKey lost;
     lost.frames = {kFrameLost};
-    StackCounts c{meta.lost_samples, meta.lost_samples * static_cast<uint64_t>(meta.period_nanos)};
-    AddSample(b, p, lost, c, {});
+    AddSample(b, p, lost, StackCounts{table.lost_samples(), table.lost_cpu_nanos()}, {});
   }
   for (const std::string& comment : meta.comments) p.add_comment(b.Str(comment));
   return p;

@@ -1,4 +1,5 @@
-// The last stage: turns the collector's StackTable into a pprof Profile
+// The last stage: turns the session's stack table (stack_table.h, filled by
+// the SIGPROF handler, read once it is disarmed) into a pprof Profile
 // (proto/profile.proto), names every address through the Symbolizer, and
 // writes it gzipped to a temporary file beside the target, then renames it,
 // so no reader ever sees half a profile. Control path only.
@@ -6,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "profiler/stack_table.h"
@@ -17,14 +19,17 @@ namespace lcprof {
 struct ProfileMeta {
   int64_t start_time_nanos = 0;  // wall clock when profiling started
   int64_t duration_nanos = 0;
-  int64_t period_nanos = 0;   // CPU time between two samples as programmed
-  uint64_t lost_samples = 0;  // samples the buffer had no room for
+  int64_t period_nanos = 0;  // CPU time between two samples as programmed
   std::vector<std::string> comments;
   std::string main_executable;  // path of the main program, listed first
 };
 
-perftools::profiles::Profile BuildProfile(const StackTable& table, const ProfileMeta& meta,
-                                          Symbolizer& symbolizer);
+// One pprof sample per stack of `table` (its lost samples as one more,
+// `[lost: stack table full]`), labelled with the thread's id and its name
+// from `thread_names`, when known.
+perftools::profiles::Profile BuildProfile(
+    const StackTable& table, const std::unordered_map<int32_t, std::string>& thread_names,
+    const ProfileMeta& meta, Symbolizer& symbolizer);
 
 // Writes `profile` gzipped to `path` atomically (temp file + rename).
 bool WriteProfileFile(const perftools::profiles::Profile& profile, const std::string& path,

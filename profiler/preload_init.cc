@@ -29,14 +29,20 @@ void ApplyLibcallSelection(const std::string& selection, const char* what) {
   }
 }
 
-// No two processes of one profiled tree may write the same file. When the
-// pattern has no %p, the first process claims <file> by creating
-// ".<name>.lcprof-root" beside it with its pid; it — or the program that
-// replaces it by exec, which keeps its pid — writes <file>, and removes the
-// claim after. Every other process (its descendants) writes <file>.<pid>. A
-// claim whose process is gone is stale and taken over. (A file, not an
+// The root of a profiled tree and the files of its processes. The first
+// process to start from LCPROF_OUT claims the root by creating
+// ".<name>.lcprof-root" beside the file (<name> as given, %p unexpanded) with
+// its pid; it — or the program that replaces it by exec, which keeps its pid
+// — is the process the user profiled, and removes the claim at exit. A claim
+// whose process is gone is stale and taken over. (A file, not an
 // environment variable: shells rebuild their children's environment and do
 // not reliably pass on what a library set before their main.)
+//  - Files: no two processes may write the same one. With %p in the pattern
+//    each already has its own; without, the root writes <file> and every
+//    other process (its descendants) <file>.<pid>.
+//  - Empty profiles: the root always writes its file, saying in a comment why
+//    it is empty when it is; a descendant that got no sample writes none.
+
 // Set when this process owns the root claim. A plain array: it is written by
 // the constructor below, which may run before this file's dynamic initialisers.
 char g_claim_path[4096];
@@ -66,8 +72,7 @@ long ReadClaim(const std::string& claim) {
   return n > 0 ? strtol(buf, nullptr, 10) : -1;
 }
 
-void ChooseOwnFile(Options* options) {
-  if (options->output_pattern.find("%p") != std::string::npos) return;
+void ChooseFileAndRole(Options* options) {
   const std::string claim = ClaimPathFor(options->output_pattern);
   bool root = WriteClaim(claim, O_EXCL);
   if (!root) {
@@ -80,9 +85,10 @@ void ChooseOwnFile(Options* options) {
   }
   if (root) {
     if (claim.size() < sizeof g_claim_path) memcpy(g_claim_path, claim.c_str(), claim.size() + 1);
-  } else {
+  } else if (options->output_pattern.find("%p") == std::string::npos) {
     options->output_pattern += ".%p";
   }
+  options->write_if_empty = root;
 }
 
 void StopAtExit() {
@@ -99,7 +105,7 @@ __attribute__((constructor)) void StartFromEnvironment() {
   InstallExecGuard(StopAtExit);
   std::optional<Options> options = OptionsFromEnvironment();
   if (!options) return;
-  ChooseOwnFile(&*options);
+  ChooseFileAndRole(&*options);
   ApplyLibcallSelection(options->libcalls, "LCPROF_LIBCALLS");
   std::string error;
   if (!StartProfiling(*options, &error)) {

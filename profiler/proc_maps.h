@@ -1,4 +1,4 @@
-// Reads /proc/PID/maps into a list of memory mappings. Runs on the collector
+// Reads /proc/PID/maps into a list of memory mappings. Runs on the control
 // path at profile-write time (never in a signal handler), so it allocates
 // freely. Downstream: symbolizer.cc turns sampled addresses into mappings.
 #pragma once

@@ -1,5 +1,5 @@
-// One sample as the signal handler produces it and the collector consumes it.
-// Fixed size, so the handler can fill it in place inside the sample buffer.
+// One sample as the signal handler produces it: fixed size, filled in place
+// on the handler's stack, then aggregated into the stack table (stack_table.h).
 #pragma once
 
 #include <cstdint>
@@ -18,7 +18,7 @@ enum PseudoFrame : uintptr_t {
   kFrameTruncated = 1,      // the walk reached the depth limit (LCPROF_DEPTH)
   kFrameNoStackBounds = 2,  // the thread's stack bounds are unknown: no walk
   kFrameForeignStack = 3,   // the interrupted sp is outside the thread's stack
-  kFrameLost = 4,           // stands for samples the buffer had no room for
+  kFrameLost = 4,           // stands for samples the stack table had no room for
   kFrameBrokenChain = 10,   // a caller failed a check (frame outside the stack, not above
                             // the previous one, bad frame pointer): what lies above is unknown
   kFrameDwarfFailed = 11,   // libunwind could not step a frame it had unwind info for

@@ -9,7 +9,6 @@
 #include <string>
 
 #include "profiler/options.h"
-#include "profiler/sample_buffer.h"
 
 namespace lcprof {
 
@@ -33,7 +32,7 @@ class SampleTimer {
 // sample. kThread and kPerf: a timer per thread (thread_timers.h), plus the
 // itimer for threads that have none. Settlement samples of exiting threads
 // (what a thread ran after its last sample, or expiries no signal reported)
-// go to `buffer`.
-std::unique_ptr<SampleTimer> MakeSampleTimer(TimerKind kind, SampleBuffer* buffer);
+// go where the SIGPROF handler records (signal_handler.h).
+std::unique_ptr<SampleTimer> MakeSampleTimer(TimerKind kind);
 
 }  // namespace lcprof

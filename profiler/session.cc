@@ -1,12 +1,13 @@
 // Session start/stop, and what a fork does to a session; see session.h.
 //
-// Fork: the child has one thread, no collector thread and no timer (POSIX
-// timers and itimers are not inherited; perf counters it inherits as
-// descriptors belong to the parent's threads). It abandons the parent's
-// session objects and timers and, so that no two processes ever write the
-// same file, starts a session of its own, with timers of its own, whose file
-// is named by its pid: the pattern itself when it contains "%p", else
-// "<pattern>.%p".
+// Fork: the child has one thread and no timer (POSIX timers and itimers are
+// not inherited; perf counters it inherits as descriptors belong to the
+// parent's threads). It drops the parent's session objects and timers,
+// empties its copy of the parent's sample storage (its profile holds none of
+// the parent's samples) and, so that no two processes ever write the same
+// file, starts a session of its own into that storage, with timers of its
+// own, whose file is named by its pid: the pattern itself when it contains
+// "%p", else "<pattern>.%p". It writes that file only if it got samples.
 //
 // Threads: the hooks installed here give each thread the pthread_create
 // wrapper starts its stack bounds and (LCPROF_TIMER=thread|perf) its own
@@ -17,20 +18,21 @@
 
 #include <pthread.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 
 #include "libcall/next_symbols.h"
 #include "libcall/thread_hooks.h"
-#include "profiler/collector.h"
 #include "profiler/log.h"
 #include "profiler/platform.h"
 #include "profiler/pprof_writer.h"
 #include "profiler/proc_maps.h"
-#include "profiler/sample_buffer.h"
+#include "profiler/sample_storage.h"
 #include "profiler/sample_timer.h"
 #include "profiler/signal_handler.h"
 #include "profiler/signal_weight.h"
@@ -42,18 +44,35 @@
 namespace lcprof {
 namespace {
 
-// Slots in the sample ring. At 4 kHz on 8 busy threads the collector, which
-// drains every 10 ms, finds about 320 samples waiting.
-constexpr size_t kBufferSlots = 2048;
-
 struct Session {
   Options options;
   std::string path;
-  std::unique_ptr<SampleBuffer> buffer;
-  std::unique_ptr<Collector> collector;
+  std::unique_ptr<SampleStorage> storage;  // what the SIGPROF handler fills
   std::unique_ptr<SampleTimer> timer;
   int64_t start_nanos = 0;
+  uint64_t start_cpu_nanos = 0;  // the process's CPU time at start
 };
+
+// Totals of the stack table, lost samples apart. Control path, once disarmed.
+struct SampleTotals {
+  uint64_t samples = 0;
+  uint64_t cpu_nanos = 0;
+};
+
+SampleTotals CountSamples(const StackTable& table) {
+  SampleTotals t;
+  table.ForEachStack([&t](const StackTable::StackView& v) {
+    t.samples += v.samples;
+    t.cpu_nanos += v.cpu_nanos;
+  });
+  return t;
+}
+
+uint64_t ProcessCpuNanos() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
 
 // How long start waits for threads alive before it to report their stacks.
 constexpr int kStackHandshakeMillis = 100;
@@ -72,12 +91,8 @@ void OnThreadExit() { ThreadTimersOnThreadExit(); }
 // The profile's statement of the rate: what was asked, what the samples
 // achieved (samples per CPU-second they stand for). lcprof record's summary
 // line reads "requested N Hz" and "achieved M Hz" from it.
-std::string RateComment(const Session& s, TimerKind ran) {
-  uint64_t samples = 0, cpu_nanos = 0;
-  for (const auto& [key, counts] : s.collector->table().entries()) {
-    samples += counts.samples;
-    cpu_nanos += counts.cpu_nanos;
-  }
+std::string RateComment(const Session& s, TimerKind ran, const SampleTotals& totals) {
+  const uint64_t samples = totals.samples, cpu_nanos = totals.cpu_nanos;
   const double achieved =
       cpu_nanos == 0 ? 0.0 : static_cast<double>(samples) * 1e9 / static_cast<double>(cpu_nanos);
   const uint64_t mean = samples == 0 ? 0 : cpu_nanos / samples;
@@ -97,7 +112,10 @@ std::string MainExecutable() {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
-bool StartLocked(const Options& options, std::string* error) {
+// `storage`: an emptied storage for options.max_stacks to use, or null for a
+// new one.
+bool StartLocked(const Options& options, std::string* error,
+                 std::unique_ptr<SampleStorage> storage = nullptr) {
   if (g_session != nullptr) {
     *error = "profiling is already running (into '" + g_session->path + "')";
     return false;
@@ -113,14 +131,13 @@ bool StartLocked(const Options& options, std::string* error) {
   libcall::ResolveNextSymbols();
   libcall::SetThreadHooks({OnThreadStart, OnThreadExit});
   InitThisThreadStack();
-  s->buffer = std::make_unique<SampleBuffer>(kBufferSlots);
-  if (!s->buffer->ok()) {
-    *error = "cannot allocate the sample buffer";
-    return false;
-  }
-  s->collector = std::make_unique<Collector>(*s->buffer);
-  if (!s->collector->Start()) {
-    *error = "cannot start the collector thread";
+  s->storage = storage != nullptr
+                   ? std::move(storage)
+                   : std::make_unique<SampleStorage>(static_cast<size_t>(options.max_stacks));
+  if (!s->storage->ok()) {
+    *error = "cannot reserve " + std::to_string(s->storage->reserved_bytes() >> 20) +
+             " MiB of address space for " + std::to_string(options.max_stacks) +
+             " stacks (LCPROF_STACKS)";
     return false;
   }
   if (!InstallProfSignalHandler()) {
@@ -128,17 +145,46 @@ bool StartLocked(const Options& options, std::string* error) {
     return false;
   }
   if (!ConfigureUnwinder(options.unwind, options.depth, error)) return false;
-  s->timer = MakeSampleTimer(options.timer, s->buffer.get());
-  if (!s->timer->Start(options.hz, error)) return false;
+  s->timer = MakeSampleTimer(options.timer);
   s->start_nanos = WallTimeNanos();
-  ArmProfSignalHandler(s->buffer.get());
+  s->start_cpu_nanos = ProcessCpuNanos();
+  // Armed before the timers start: a thread's exit settlement may come at
+  // once, and it needs the storage.
+  ArmProfSignalHandler(s->storage.get());
+  if (!s->timer->Start(options.hz, error)) {
+    DisarmProfSignalHandler();
+    return false;
+  }
   LearnOtherThreadStacks(kStackHandshakeMillis);
   g_session = s.release();
   g_session_pid.store(static_cast<pid_t>(syscall(SYS_getpid)), std::memory_order_release);
   return true;
 }
 
-bool StopLocked(StopReport* report, std::string* error, bool write_if_empty) {
+// Why a profile holds no sample, for its comment: the CPU time the process
+// used while profiled against the sampling period.
+std::string EmptyProfileComment(const Session& s) {
+  auto ms = [](uint64_t nanos) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.1f ms", static_cast<double>(nanos) / 1e6);
+    return std::string(buf);
+  };
+  const uint64_t cpu = ProcessCpuNanos() - s.start_cpu_nanos;
+  const uint64_t period = s.timer->period_nanos();
+  const std::string used = "lcprof: no samples: the process used " + ms(cpu) +
+                           " of CPU time while profiled, " + (cpu < period ? "less" : "more") +
+                           " than one sampling period (" + ms(period) + " at " +
+                           std::to_string(s.options.hz) + " Hz)";
+  if (cpu < period) return used;
+  // CPU-time timers are checked at the kernel's tick: a process that runs in
+  // bursts shorter than a tick (a shell forking children) can pass several
+  // periods without a signal.
+  return used +
+         ", but timers are checked at the kernel's tick: work in bursts shorter than a "
+         "tick, or with SIGPROF blocked, can go unsampled";
+}
+
+bool StopLocked(StopReport* report, std::string* error) {
   if (g_session == nullptr) {
     *error = "profiling is not running";
     return false;
@@ -146,30 +192,32 @@ bool StopLocked(StopReport* report, std::string* error, bool write_if_empty) {
   std::unique_ptr<Session> s(g_session);
   g_session = nullptr;
   g_session_pid.store(0, std::memory_order_release);
+  if (report != nullptr) report->options = s->options;
   s->timer->Stop();
+  // From here no handler touches the storage: its counts are final.
   DisarmProfSignalHandler();
-  s->collector->Stop();
-  if (!write_if_empty && s->collector->table().total_samples() == 0 && s->buffer->lost() == 0) {
-    return true;
-  }
+  const StackTable& stacks = s->storage->stacks;
+  const SampleTotals totals = CountSamples(stacks);
+  const uint64_t lost = stacks.lost_samples();
+  if (!s->options.write_if_empty && totals.samples == 0 && lost == 0) return true;
 
   ProfileMeta meta;
   meta.start_time_nanos = s->start_nanos;
   meta.duration_nanos = WallTimeNanos() - s->start_nanos;
   meta.period_nanos = static_cast<int64_t>(s->timer->period_nanos());
-  meta.lost_samples = s->buffer->lost();
   meta.main_executable = MainExecutable();
-  meta.comments.push_back(RateComment(*s, s->timer->kind()));
+  meta.comments.push_back(RateComment(*s, s->timer->kind(), totals));
   meta.comments.push_back(UnwindStatsComment());
-  meta.comments.push_back("lcprof: " + std::to_string(s->collector->table().total_samples()) +
-                          " samples, " + std::to_string(meta.lost_samples) + " lost");
+  meta.comments.push_back("lcprof: " + std::to_string(totals.samples) + " samples, " +
+                          std::to_string(lost) + " lost");
+  if (totals.samples == 0 && lost == 0) meta.comments.push_back(EmptyProfileComment(*s));
   Symbolizer symbolizer(ReadProcMaps());
-  auto profile = BuildProfile(s->collector->table(), meta, symbolizer);
+  auto profile = BuildProfile(stacks, s->storage->thread_names.Names(), meta, symbolizer);
   if (!WriteProfileFile(profile, s->path, error)) return false;
   if (report != nullptr) {
     report->path = s->path;
-    report->samples = s->collector->table().total_samples();
-    report->lost_samples = meta.lost_samples;
+    report->samples = totals.samples;
+    report->lost_samples = lost;
   }
   return true;
 }
@@ -186,14 +234,16 @@ void ChildAfterFork() {
   ResetThreadTimersAfterFork();
   Session* parent = g_session;
   g_session = nullptr;
-  // The collector's std::thread names a thread that does not exist here;
-  // destroying it would terminate the program, so it is left behind.
-  (void)parent->collector.release();
   Options child = parent->options;
+  // Disarmed and alone, the child keeps its copy of the parent's storage
+  // mapped but emptied: its profile holds none of the parent's samples.
+  std::unique_ptr<SampleStorage> storage = std::move(parent->storage);
+  storage->Reset();
   delete parent;
   if (child.output_pattern.find("%p") == std::string::npos) child.output_pattern += ".%p";
+  child.write_if_empty = false;  // a descendant: a file only with samples
   std::string error;
-  if (!StartLocked(child, &error))
+  if (!StartLocked(child, &error, std::move(storage)))
     LogLine("forked child %d not profiled: %s", getpid(), error.c_str());
 }
 
@@ -208,9 +258,9 @@ bool StartProfiling(const Options& options, std::string* error) {
   return StartLocked(options, error);
 }
 
-bool StopProfiling(StopReport* report, std::string* error, bool write_if_empty) {
+bool StopProfiling(StopReport* report, std::string* error) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  return StopLocked(report, error, write_if_empty);
+  return StopLocked(report, error);
 }
 
 pid_t ProfilingProcess() { return g_session_pid.load(std::memory_order_acquire); }

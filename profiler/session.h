@@ -1,5 +1,5 @@
-// A profiling session: wires timer -> signal handler -> sample buffer ->
-// collector at start, and collector -> symbolizer -> pprof writer at stop.
+// A profiling session: wires timer -> signal handler -> sample storage at
+// start, and sample storage -> symbolizer -> pprof writer at stop.
 // The C API (c_api.cc) and the LD_PRELOAD start-up (preload_init.cc) are its
 // two callers. Control path only; calls are serialised by one mutex.
 #pragma once
@@ -14,6 +14,7 @@
 namespace lcprof {
 
 struct StopReport {
+  Options options;   // what the session ran with
   std::string path;  // the file written
   uint64_t samples = 0;
   uint64_t lost_samples = 0;
@@ -24,10 +25,11 @@ struct StopReport {
 // cannot be created.
 bool StartProfiling(const Options& options, std::string* error);
 
-// Stops sampling and writes the profile (unless it holds no sample and
-// `write_if_empty` is false). Fails when no session is running or the file
-// cannot be written.
-bool StopProfiling(StopReport* report, std::string* error, bool write_if_empty = true);
+// Stops sampling and writes the profile (unless it holds no sample and the
+// session's Options::write_if_empty is false; an empty profile's comment
+// says why it is empty). Fails when no session is running or the file cannot
+// be written.
+bool StopProfiling(StopReport* report, std::string* error);
 
 bool ProfilingRunning();
 

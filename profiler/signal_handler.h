@@ -1,11 +1,13 @@
 // The SIGPROF handler: the only lcprof code that runs in signal context.
-// Upstream: a sample timer (timer.h) raises SIGPROF; downstream: the handler
-// walks the stack (unwind_fp.h) into a slot of the sample buffer.
+// Upstream: a sample timer (sample_timer.h) raises SIGPROF; downstream: the
+// handler walks the stack (unwinder.h) into a Sample on its own stack and
+// aggregates it into the session's storage (sample_storage.h) itself: no
+// thread of lcprof's drains anything.
 #pragma once
 
 #include <cstdint>
 
-#include "profiler/sample_buffer.h"
+#include "profiler/sample_storage.h"
 
 namespace lcprof {
 
@@ -17,20 +19,31 @@ namespace lcprof {
 // disarmed handler, not the default action, which would kill the program.
 bool InstallProfSignalHandler();
 
-// Starts/stops recording into `buffer` (each sample weighed by
-// signal_weight.h, its stack walked by unwinder.h). Until
-// Arm is called, and after Disarm, the handler records nothing. Disarm waits
-// (briefly, by spinning) until no handler is still writing into the buffer,
-// so the caller may drain and then free it. Control path.
-void ArmProfSignalHandler(SampleBuffer* buffer);
+// Starts recording into `storage` (each sample weighed by signal_weight.h,
+// its stack walked by unwinder.h). Control path; `storage` must stay alive
+// until DisarmProfSignalHandler has returned.
+void ArmProfSignalHandler(SampleStorage* storage);
+
+// Stops recording and waits until no handler is still inside the recording
+// path, however long that takes: when it returns, every sample recorded is
+// in the storage with exact counts, and nothing will touch the storage
+// again, so the caller may read it and then free it. Control path, never
+// from a signal handler.
 void DisarmProfSignalHandler();
 
 // In a fork child: handlers that were running on the parent's other threads
 // do not exist here; forget them and disarm. Only thread of the child.
 void ResetProfSignalHandlerAfterFork();
 
-// Signal-safe body of the handler once the signal is weighed, exposed for
-// tests that feed it a ucontext.
-void RecordSampleFromContext(SampleBuffer& buffer, const void* ucontext, uint64_t cpu_nanos);
+// Signal-safe body of the handler once the signal is weighed: walks the
+// calling thread's stack from `ucontext` and records it. Exposed for tests
+// that feed it a ucontext.
+void RecordSampleFromContext(SampleStorage& storage, const void* ucontext, uint64_t cpu_nanos);
+
+// Records one sample of the calling thread from `ucontext` into the armed
+// storage from outside a signal handler (a thread's exit settlement,
+// thread_timers.h), through the same counted path as the handler, so
+// Disarm waits for it too. Does nothing when disarmed.
+void RecordSampleOutsideHandler(const void* ucontext, uint64_t cpu_nanos);
 
 }  // namespace lcprof

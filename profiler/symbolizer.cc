@@ -1,5 +1,5 @@
 // Maps runtime code addresses of this process to (mapping, function name,
-// file offset). Runs on the collector path at profile-write time, never in a
+// file offset). Runs on the control path at profile-write time, never in a
 // signal handler. Upstream: proc_maps.h, elf_symbols.h; downstream: the writer.
 #include "profiler/symbolizer.h"
 

@@ -51,7 +51,6 @@ std::mutex g_mutex;
 bool g_active = false;
 TimerKind g_kind = TimerKind::kThread;
 uint64_t g_period = 0;
-SampleBuffer* g_buffer = nullptr;  // settlement samples; valid while g_active
 uint64_t g_rng = 0;
 int g_hint = 0;  // where the next free-slot search starts
 bool g_reported_arm_failure = false;
@@ -227,10 +226,10 @@ std::vector<pid_t> ListThreads() {
 }
 
 // One sample of `cpu_nanos` whose stack is the caller's (the exit path).
-__attribute__((noinline)) void RecordHere(SampleBuffer& buffer, uint64_t cpu_nanos) {
+__attribute__((noinline)) void RecordHere(uint64_t cpu_nanos) {
   ucontext_t uc;
   getcontext(&uc);
-  RecordSampleFromContext(buffer, &uc, cpu_nanos);
+  RecordSampleOutsideHandler(&uc, cpu_nanos);
 }
 
 void SetMyCache(int slot) {
@@ -241,14 +240,12 @@ void SetMyCache(int slot) {
 
 }  // namespace
 
-bool StartThreadTimers(TimerKind* kind, uint64_t period_nanos, SampleBuffer* buffer,
-                       std::string* error) {
+bool StartThreadTimers(TimerKind* kind, uint64_t period_nanos, std::string* error) {
   std::lock_guard<std::mutex> lock(g_mutex);
   g_session.fetch_add(1, std::memory_order_acq_rel);
   g_cover_epoch.fetch_add(1, std::memory_order_acq_rel);
   g_kind = *kind;
   g_period = period_nanos < 1 ? 1 : period_nanos;
-  g_buffer = buffer;
   g_reported_arm_failure = false;
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -265,7 +262,6 @@ bool StartThreadTimers(TimerKind* kind, uint64_t period_nanos, SampleBuffer* buf
   }
   if (mine < 0) {
     *error = why;
-    g_buffer = nullptr;
     return false;
   }
   *kind = g_kind;
@@ -288,7 +284,6 @@ void StopThreadTimers() {
   std::lock_guard<std::mutex> lock(g_mutex);
   if (!g_active) return;
   g_active = false;
-  g_buffer = nullptr;
   for (ThreadTimerSlot& s : g_slots) {
     if (LoadState(s) == kSlotArmed) FreeSlotLocked(s);
   }
@@ -347,7 +342,7 @@ void ThreadTimersOnThreadExit() {
   t_tls.last_cpu = ThreadCpuNanosNow();
   t_tls.session = g_session.load(std::memory_order_acquire);
   SetMyCache(-1);
-  if (unreported != 0 && g_active && g_buffer != nullptr) RecordHere(*g_buffer, unreported);
+  if (unreported != 0 && g_active) RecordHere(unreported);
 }
 
 void ResetThreadTimersAfterFork() {
@@ -361,7 +356,6 @@ void ResetThreadTimersAfterFork() {
     std::atomic_ref<uint32_t>(s.state).store(kSlotFree, std::memory_order_relaxed);
   }
   g_active = false;
-  g_buffer = nullptr;
   g_cover_epoch.fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -14,7 +14,6 @@
 #include <string>
 
 #include "profiler/options.h"
-#include "profiler/sample_buffer.h"
 
 namespace lcprof {
 
@@ -27,9 +26,9 @@ inline constexpr int kMaxTimedThreads = 4096;
 // one. A perf counter the kernel refuses for the calling thread makes the
 // whole session fall back to kThread, said in one line on stderr; *kind
 // tells which engine runs. Settlement samples (see ThreadTimersOnThreadExit)
-// go to `buffer`. False (with *error) when not even one timer can be armed.
-bool StartThreadTimers(TimerKind* kind, uint64_t period_nanos, SampleBuffer* buffer,
-                       std::string* error);
+// go where the SIGPROF handler records (signal_handler.h). False (with
+// *error) when not even one timer can be armed.
+bool StartThreadTimers(TimerKind* kind, uint64_t period_nanos, std::string* error);
 // Deletes every timer. Control path; idempotent.
 void StopThreadTimers();
 

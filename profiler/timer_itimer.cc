@@ -43,13 +43,13 @@ void StopProcessItimer() {
 // threads without a timer of their own (for kItimer, all of them).
 class PerThreadSampleTimer final : public SampleTimer {
  public:
-  PerThreadSampleTimer(TimerKind kind, SampleBuffer* buffer) : kind_(kind), buffer_(buffer) {}
+  explicit PerThreadSampleTimer(TimerKind kind) : kind_(kind) {}
   ~PerThreadSampleTimer() override { Stop(); }
 
   bool Start(int hz, std::string* error) override {
     period_nanos_ = 1000000000u / static_cast<uint64_t>(hz < 1 ? 1 : hz);
     SetPerThreadSignalWeight();
-    if (!StartThreadTimers(&kind_, period_nanos_, buffer_, error)) {
+    if (!StartThreadTimers(&kind_, period_nanos_, error)) {
       ClearSignalWeight();
       return false;
     }
@@ -73,15 +73,14 @@ class PerThreadSampleTimer final : public SampleTimer {
 
  private:
   TimerKind kind_;
-  SampleBuffer* buffer_;
   uint64_t period_nanos_ = 0;
   bool running_ = false;
 };
 
 }  // namespace
 
-std::unique_ptr<SampleTimer> MakeSampleTimer(TimerKind kind, SampleBuffer* buffer) {
-  return std::make_unique<PerThreadSampleTimer>(kind, buffer);
+std::unique_ptr<SampleTimer> MakeSampleTimer(TimerKind kind) {
+  return std::make_unique<PerThreadSampleTimer>(kind);
 }
 
 }  // namespace lcprof

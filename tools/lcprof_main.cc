@@ -1,6 +1,8 @@
 // `lcprof record`: runs a command with liblcprof preloaded, passes its exit
 // status through, and prints one summary line read back from the profile.
 #include <fcntl.h>
+#include <google/protobuf/io/gzip_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -11,8 +13,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <google/protobuf/io/gzip_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -30,6 +30,7 @@ constexpr const char* kUsage =
     "  -t, --timer KIND   itimer (default), thread or perf\n"
     "  -u, --unwind MODE  fp, dwarf or hybrid (default)\n"
     "  -d, --depth N      frames per sample, 1..250 (default 128)\n"
+    "  --stacks N         distinct stacks kept, 1..10000000 (default 100000)\n"
     "  --libcalls LIST    wrapped libc calls: all (default), none or a comma list\n"
     "View the profile with: go tool pprof -top FILE\n";
 
@@ -89,7 +90,7 @@ Summary ReadSummary(const std::string& path) {
       s.rate = RateFromComment(p.string_table(static_cast<int>(c)));
     }
   }
-  // The buffer's lost samples are one sample whose only frame is "[lost...]".
+  // The stack table's lost samples are one sample whose only frame is "[lost...]".
   std::unordered_set<uint64_t> lost_functions, lost_locations;
   for (const auto& fn : p.function()) {
     if (p.string_table(static_cast<int>(fn.name())).rfind("[lost", 0) == 0) {
@@ -139,8 +140,8 @@ int Record(int argc, char** argv) {
       break;
     }
     if (a.empty() || a[0] != '-') break;  // the command starts here
-    const bool takes_value = a == "-o" || a == "-F" || a == "-t" || a == "--timer" ||
-                             a == "-u" || a == "--unwind" || a == "-d" || a == "--depth" ||
+    const bool takes_value = a == "-o" || a == "-F" || a == "-t" || a == "--timer" || a == "-u" ||
+                             a == "--unwind" || a == "-d" || a == "--depth" || a == "--stacks" ||
                              a == "--libcalls";
     if (!takes_value) return UsageError("unknown option '" + a + "'");
     if (i + 1 >= argc) return UsageError("option " + a + " needs a value");
@@ -173,6 +174,13 @@ int Record(int argc, char** argv) {
                           std::to_string(lcprof::kMaxDepth));
       }
       env.emplace_back("LCPROF_DEPTH", v);
+    } else if (a == "--stacks") {
+      long stacks = 0;
+      if (!lcprof::ParseStacks(v.c_str(), &stacks)) {
+        return UsageError(a + " '" + v + "' is not a whole number from 1 to " +
+                          std::to_string(lcprof::kMaxStacks));
+      }
+      env.emplace_back("LCPROF_STACKS", v);
     } else {
       env.emplace_back("LCPROF_LIBCALLS", v);
     }

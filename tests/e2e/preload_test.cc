@@ -74,6 +74,33 @@ TEST(PreloadTest, OutputAndExitStatusAreUnchanged) {
   EXPECT_TRUE(FileExists(dir.File("x.pb.gz")));
 }
 
+// lcprof adds no thread: a single-threaded program sees exactly one entry in
+// /proc/self/task while it is profiled (after samples were taken), with
+// every timer, and its output, errors and exit status are unchanged. (A
+// second thread would make the kernel take its slow path for every fd
+// system call of the program.)
+TEST(PreloadTest, ASingleThreadedProgramStaysSingleThreaded) {
+  RunResult plain = RunProgram({WORKLOAD_PATH, "alone", "0.3", "6"});
+  ASSERT_EQ(plain.exit_code, 6);
+  ASSERT_EQ(plain.out.rfind("workload: 1 thread(s)\n", 0), 0u) << plain.out;
+  auto strip_pid = [](std::string s) { return s.substr(0, s.find(" pid ")); };
+  for (const char* timer : {"itimer", "thread", "perf"}) {
+    TempDir dir;
+    RunResult r = RunWorkload({"alone", "0.3", "6"},
+                              {{"LCPROF_OUT", dir.File("a.pb.gz")}, {"LCPROF_TIMER", timer}});
+    EXPECT_EQ(r.exit_code, 6) << timer;
+    EXPECT_EQ(strip_pid(r.out), strip_pid(plain.out)) << timer;
+    // perf refused by the kernel falls back to thread with one line.
+    std::string err = r.err;
+    if (err.rfind("lcprof: LCPROF_TIMER=perf: ", 0) == 0) err.erase(0, err.find('\n') + 1);
+    EXPECT_EQ(err, plain.err) << timer;
+    // It was being profiled while it counted.
+    EXPECT_GE(CountWithChain(ReadTraces(dir.File("a.pb.gz")), {"burn_hot", "burn_caller", "main"}),
+              5)
+        << timer;
+  }
+}
+
 TEST(PreloadTest, WithoutOutputVariableNothingChanges) {
   TempDir dir;
   RunResult r =
@@ -126,11 +153,21 @@ TEST(PreloadTest, ThreadsCreatedByTheProgramHaveFullStacks) {
   auto traces = ReadTraces(dir.File("t.pb.gz"));
   long long total = TotalCount(traces);
   long long chain = CountWithChain(traces, {"burn_hot", "thread_hot", "thread_main"});
-  EXPECT_GE(total, 100);  // 4 threads x 0.5 s at 100 Hz = 200, loosely
+  // 4 threads x 0.5 s of CPU. Judged by the CPU the samples carry, not by
+  // their count: on a loaded machine signals merge and each one weighs more.
+  EXPECT_GE(TotalCount(ReadCpuTraces(dir.File("t.pb.gz"))), 4 * 500000 * 3 / 4);
+  EXPECT_GE(total, 20);
   EXPECT_GE(chain, total * 9 / 10) << PprofTop(dir.File("t.pb.gz"));
+  std::string main_tid = r.out.substr(r.out.find(" pid ") + 5);
+  main_tid.erase(main_tid.find('\n'));
   std::set<std::string> threads;
-  for (const Trace& t : traces)
-    threads.insert(t.labels.count("thread_id") ? t.labels.at("thread_id") : "");
+  for (const Trace& t : traces) {
+    const std::string tid = t.labels.count("thread_id") ? t.labels.at("thread_id") : "";
+    threads.insert(tid);
+    // Each sample names its thread as the thread named itself.
+    EXPECT_EQ(t.labels.count("thread_name") ? t.labels.at("thread_name") : "",
+              tid == main_tid ? "workload" : "wl-thread");
+  }
   EXPECT_GE(threads.size(), 4u);
 }
 
@@ -152,6 +189,7 @@ TEST(PreloadTest, ForkedChildrenWriteTheirOwnFiles) {
       ++children;
       EXPECT_EQ(f.rfind("f.pb.gz.", 0), 0u) << f;
       EXPECT_GE(CountWithChain(traces, {"burn_hot", "child_hot"}), 15) << f;
+      // None of the samples the parent took before the fork.
       EXPECT_EQ(CountWith(traces, "burn_caller"), 0) << f;
     }
   }
@@ -162,7 +200,7 @@ TEST(PreloadTest, ForkedChildrenWriteTheirOwnFiles) {
 // running (an ITIMER_PROF and a pending SIGPROF survive execve, and would
 // kill the new image), the shell (dash leaves with _exit, skipping atexit)
 // still writes its profile, the program it execs as its last command takes
-// over the user's file, and every other process writes its own.
+// over the user's file, and every other process that got samples writes its own.
 TEST(PreloadTest, ShellPipelinesAndExecKeepEveryProcessAliveAndFilesApart) {
   TempDir dir;
   std::string out = dir.File("sh.pb.gz");
@@ -174,13 +212,38 @@ TEST(PreloadTest, ShellPipelinesAndExecKeepEveryProcessAliveAndFilesApart) {
   EXPECT_EQ(r.err, "workload: starting burn\n");
   std::vector<std::string> files = dir.List();
   // sh.pb.gz (the shell, then the program that replaced it), and one file
-  // per pipeline process; no claim file left behind.
-  ASSERT_GE(files.size(), 4u);
+  // per pipeline process that got a sample; no claim file left behind.
+  ASSERT_GE(files.size(), 1u);
   EXPECT_EQ(files[0], "sh.pb.gz");
   for (size_t i = 1; i < files.size(); ++i)
     EXPECT_EQ(files[i].rfind("sh.pb.gz.", 0), 0u) << files[i];
   auto traces = ReadTraces(out);
   EXPECT_GE(CountWithChain(traces, {"burn_hot", "burn_caller", "main"}), 30);
+}
+
+// Issue 9 item 4: in a tree of processes, a descendant that got no sample
+// leaves no file; the process the user profiled always writes one, and an
+// empty one says why in its comment. At 1 Hz (a sample per CPU-second) none
+// of these short processes gets a sample.
+TEST(PreloadTest, OnlyTheRootOfAProcessTreeWritesAProfileWithoutSamples) {
+  for (const std::string pattern : {"tree.pb.gz", "tree.%p.pb.gz"}) {
+    TempDir dir;
+    RunResult r = RunProgram(
+        {"sh", "-c", "echo $$; /bin/true; /bin/true | /bin/cat"},
+        {{"LD_PRELOAD", LCPROF_LIB_PATH}, {"LCPROF_OUT", dir.File(pattern)}, {"LCPROF_HZ", "1"}});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "") << pattern;
+    const std::string root_pid = r.out.substr(0, r.out.find('\n'));
+    const std::string root_file =
+        pattern == "tree.pb.gz" ? "tree.pb.gz" : "tree." + root_pid + ".pb.gz";
+    // One file, the shell's; no claim file left behind.
+    EXPECT_EQ(dir.List(), std::vector<std::string>{root_file}) << pattern;
+    const std::string top = PprofTop(dir.File(root_file));
+    EXPECT_NE(top.find("lcprof: 0 samples, 0 lost"), std::string::npos) << top;
+    EXPECT_NE(top.find("lcprof: no samples: the process used"), std::string::npos) << top;
+    EXPECT_NE(top.find("less than one sampling period (1000.0 ms at 1 Hz)"), std::string::npos)
+        << top;
+  }
 }
 
 TEST(PreloadTest, ProgramEndingWithUnderscoreExitStillWritesItsProfile) {

@@ -2,10 +2,15 @@
  * Modes:
  *   burn     user code only (burn_hot <- burn_caller <- main)
  *   rw       most CPU inside read()/write() called from reader_hot/writer_hot
- *   threads  four threads, each in thread_hot <- thread_main
- *   fork     two forked children and the parent each burn, children exit()
- * It prints one line on stdout and one on stderr, and exits with EXIT_CODE
+ *   threads  four threads named "wl-thread", each in thread_hot <- thread_main
+ *   fork     the parent burns, then forks two children; they and the parent
+ *            each burn, children exit()
+ *   alone    burn (one thread), then count the threads of this process in
+ *            /proc/self/task and print "workload: N thread(s)"
+ * It prints one line on stdout (alone: two) and one on stderr, and exits with EXIT_CODE
  * (default 0), so tests can check that lcprof leaves all three unchanged. */
+#define _GNU_SOURCE /* pthread_setname_np */
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -71,6 +76,7 @@ NOINLINE void thread_hot(void) {
 
 static void* thread_main(void* arg) {
   (void)arg;
+  pthread_setname_np(pthread_self(), "wl-thread");
   thread_hot();
   __asm__ volatile("" ::: "memory");
   return NULL;
@@ -88,6 +94,7 @@ NOINLINE void child_hot(double seconds) {
 }
 
 static void run_fork(double seconds) {
+  burn_caller(seconds / 2); /* samples taken before the fork: the parent's only */
   pid_t kids[2];
   for (int i = 0; i < 2; ++i) {
     kids[i] = fork();
@@ -100,9 +107,22 @@ static void run_fork(double seconds) {
   for (int i = 0; i < 2; ++i) waitpid(kids[i], NULL, 0);
 }
 
+/* Entries of /proc/self/task: the threads of this process, as the kernel sees them. */
+static int count_threads(void) {
+  int n = 0;
+  DIR* d = opendir("/proc/self/task");
+  if (d == NULL) return -1;
+  struct dirent* e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] >= '0' && e->d_name[0] <= '9') ++n;
+  }
+  closedir(d);
+  return n;
+}
+
 int main(int argc, char** argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: workload burn|rw|threads|fork SECONDS [EXIT_CODE]\n");
+    fprintf(stderr, "usage: workload burn|rw|threads|fork|alone SECONDS [EXIT_CODE]\n");
     return 2;
   }
   double seconds = atof(argv[2]);
@@ -122,6 +142,9 @@ int main(int argc, char** argv) {
     run_threads();
   } else if (strcmp(argv[1], "fork") == 0) {
     run_fork(seconds);
+  } else if (strcmp(argv[1], "alone") == 0) {
+    burn_caller(seconds);
+    printf("workload: %d thread(s)\n", count_threads());
   } else {
     fprintf(stderr, "workload: unknown mode %s\n", argv[1]);
     return 2;

@@ -16,10 +16,10 @@
 #include "libcall/record.h"
 #include "libcall/scope.h"
 #include "libcall/signal_guard.h"
-#include "profiler/sample_buffer.h"
 #include "profiler/signal_handler.h"
 #include "profiler/signal_weight.h"
 #include "profiler/thread_stack.h"
+#include "tests/unit/stack_table_entries.h"
 
 namespace lcprof::libcall {
 namespace {
@@ -126,16 +126,18 @@ __attribute__((noinline)) void OuterRoot() {
 TEST(LibcallNestingTest, SigprofInNestedHandlerCallSplicesHandlerOntoOuterChain) {
   InitThisThreadStack();
   ASSERT_TRUE(InstallProfSignalHandler());
-  SampleBuffer buffer(64);
+  SampleStorage storage(64);
   SetFixedSignalWeight(1);
-  ArmProfSignalHandler(&buffer);
+  ArmProfSignalHandler(&storage);
   {
     GuardedHandler usr1(SIGUSR1, OnUsr1Sampling);
     OuterRoot();
   }
   DisarmProfSignalHandler();
-  Sample s;
-  ASSERT_TRUE(buffer.TryPop(&s));
+  std::vector<TableEntry> entries = TableEntries(storage.stacks);
+  ASSERT_EQ(entries.size(), 1u);
+  ASSERT_EQ(entries[0].samples, 1u);
+  const Sample& s = entries[0].key;
   // The nested call's caller, the handler's frames, [signal], then the outer
   // record's chain: OuterCaller (the outer wrapper's caller), OuterRoot.
   std::vector<uintptr_t> f(s.frames, s.frames + s.depth);

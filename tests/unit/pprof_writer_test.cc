@@ -1,6 +1,7 @@
 // The pprof writer on a hand-made StackTable of this test's own functions:
 // names, exact leaf and call-site addresses, mappings, pseudo-frames, lost
-// samples, the libcall frame, and an atomic gzipped file that reads back.
+// samples, thread labels, the libcall frame, and an atomic gzipped file that
+// reads back.
 #include "profiler/pprof_writer.h"
 
 #include <dlfcn.h>
@@ -13,8 +14,10 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "libcall/libcall_id.h"
@@ -70,21 +73,21 @@ std::string SelfExe() {
 
 class PprofWriterTest : public ::testing::Test {
  protected:
-  pb::Profile Build(const StackTable& t, uint64_t lost = 0) {
+  pb::Profile Build(const StackTable& t,
+                    const std::unordered_map<int32_t, std::string>& thread_names = {}) {
     Symbolizer sym(ReadProcMaps());
     ProfileMeta meta;
     meta.period_nanos = 10000000;
-    meta.lost_samples = lost;
     meta.main_executable = SelfExe();
     meta.start_time_nanos = 1;
     meta.duration_nanos = 2;
     meta.comments = {"lcprof: test"};
-    return BuildProfile(t, meta, sym);
+    return BuildProfile(t, thread_names, meta, sym);
   }
 };
 
 TEST_F(PprofWriterTest, NamesFramesAndUsesExactLeafAndCallSiteAddresses) {
-  StackTable t;
+  StackTable t(16);
   uintptr_t leaf_pc = Addr(writer_test_leaf, 1);
   uintptr_t ret = Addr(writer_test_caller, 9);  // as if a call ended at +8
   t.Add(MakeSample({leaf_pc, ret}));
@@ -114,7 +117,7 @@ TEST_F(PprofWriterTest, NamesFramesAndUsesExactLeafAndCallSiteAddresses) {
 }
 
 TEST_F(PprofWriterTest, LibcNamesComeFromTheDynamicSymbolTable) {
-  StackTable t;
+  StackTable t(16);
   auto read_addr = reinterpret_cast<uintptr_t>(dlsym(RTLD_NEXT, "read"));
   ASSERT_NE(read_addr, 0u);
   t.Add(MakeSample({read_addr + 4, Addr(writer_test_caller, 9)},
@@ -127,7 +130,7 @@ TEST_F(PprofWriterTest, LibcNamesComeFromTheDynamicSymbolTable) {
 }
 
 TEST_F(PprofWriterTest, LibcallFrameIsAddedWhenTheLeafIsAnotherFunction) {
-  StackTable t;
+  StackTable t(16);
   t.Add(MakeSample({Addr(writer_test_leaf, 1), Addr(writer_test_caller, 9)},
                    static_cast<uintptr_t>(libcall::LibcallId::k_write)));
   pb::Profile p = Build(t);
@@ -138,24 +141,56 @@ TEST_F(PprofWriterTest, LibcallFrameIsAddedWhenTheLeafIsAnotherFunction) {
 }
 
 TEST_F(PprofWriterTest, PseudoFramesUnmappedAddressesAndLostSamplesAreVisible) {
-  StackTable t;
+  StackTable t(2);  // room for the two stacks below; the rest is lost
   t.Add(MakeSample({Addr(writer_test_leaf, 1), kFrameTruncated}));
   t.Add(MakeSample({0x10000, kFrameNoStackBounds}));
-  pb::Profile p = Build(t, 5);
+  for (int i = 0; i < 5; ++i) {
+    Sample s = MakeSample({0x20000 + static_cast<uintptr_t>(i)});
+    s.cpu_nanos = 3000000;
+    t.Add(s);
+  }
+  pb::Profile p = Build(t);
   std::set<std::string> names;
-  int64_t lost = 0;
+  int64_t lost = 0, lost_cpu = 0;
   for (const auto& s : p.sample()) {
     for (uint64_t id : s.location_id()) names.insert(FunctionOf(p, id));
-    if (FunctionOf(p, s.location_id(0)).rfind("[lost", 0) == 0) lost = s.value(0);
+    if (FunctionOf(p, s.location_id(0)) == "[lost: stack table full]") {
+      EXPECT_EQ(s.location_id_size(), 1);
+      lost = s.value(0);
+      lost_cpu = s.value(1);
+    }
   }
   EXPECT_TRUE(names.count("[truncated: depth limit]"));
   EXPECT_TRUE(names.count("[unknown: thread stack bounds unknown]"));
   EXPECT_TRUE(names.count("[unmapped code]"));
   EXPECT_EQ(lost, 5);
+  EXPECT_EQ(lost_cpu, 5 * 3000000);
+}
+
+TEST_F(PprofWriterTest, SamplesCarryTheThreadIdAndNameLabels) {
+  StackTable t(8);
+  t.Add(MakeSample({Addr(writer_test_leaf, 1)}));  // thread 77
+  Sample other = MakeSample({Addr(writer_test_leaf, 1)});
+  other.tid = 78;  // a thread whose name was never learned
+  t.Add(other);
+  pb::Profile p = Build(t, {{77, "worker-77"}});
+  ASSERT_EQ(p.sample_size(), 2);
+  std::map<int64_t, std::string> named;
+  for (const auto& s : p.sample()) {
+    int64_t tid = 0;
+    std::string name;
+    for (const auto& l : s.label()) {
+      const std::string& key = p.string_table(static_cast<int>(l.key()));
+      if (key == "thread_id") tid = l.num();
+      if (key == "thread_name") name = p.string_table(static_cast<int>(l.str()));
+    }
+    named[tid] = name;
+  }
+  EXPECT_EQ(named, (std::map<int64_t, std::string>{{77, "worker-77"}, {78, ""}}));
 }
 
 TEST_F(PprofWriterTest, FunctionNameIsDemangledAndSystemNameIsAsLinked) {
-  StackTable t;
+  StackTable t(8);
   t.Add(MakeSample({Addr(writer_test::Mangled, 1)}));
   pb::Profile p = Build(t);
   ASSERT_EQ(p.sample_size(), 1);
@@ -175,7 +210,7 @@ TEST_F(PprofWriterTest, UnnamedJitCodeIsOneFramePerMapping) {
   void* code = mmap(nullptr, page, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   ASSERT_NE(code, MAP_FAILED);
   const auto jit = reinterpret_cast<uintptr_t>(code);
-  StackTable t;
+  StackTable t(8);
   t.Add(MakeSample({jit + 1, jit + 9, jit + 41, Addr(writer_test_caller, 9)}));
   t.Add(MakeSample({jit + 100, Addr(writer_test_caller, 9)}));
   t.Add(MakeSample({Addr(writer_test_leaf, 1), jit + 200, Addr(writer_test_caller, 9)}));
@@ -203,7 +238,7 @@ TEST_F(PprofWriterTest, UnnamedJitCodeIsOneFramePerMapping) {
 }
 
 TEST_F(PprofWriterTest, WritesAGzippedFileAtomicallyThatReadsBack) {
-  StackTable t;
+  StackTable t(16);
   t.Add(MakeSample({Addr(writer_test_leaf, 1)}));
   pb::Profile p = Build(t);
   char dir[] = "/tmp/lcprof-writer-XXXXXX";

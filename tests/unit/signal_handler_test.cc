@@ -1,13 +1,15 @@
 // The SIGPROF handler with real signals: stacks from the interrupted context,
-// from the libcall record, the stale-record guard, unknown stack bounds, and
-// errno preserved.
+// from the libcall record, the stale-record guard, unknown stack bounds,
+// errno preserved, thread names, and a disarm that waits for handlers.
 #include "profiler/signal_handler.h"
 
 #include <gtest/gtest.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <thread>
@@ -15,8 +17,11 @@
 
 #include "libcall/record.h"
 #include "libcall/scope.h"
+#include "libcall/signal_guard.h"
+#include "profiler/platform.h"
 #include "profiler/signal_weight.h"
 #include "profiler/thread_stack.h"
+#include "tests/unit/stack_table_entries.h"
 
 namespace lcprof {
 namespace {
@@ -26,10 +31,15 @@ bool Within(uintptr_t pc, void (*fn)(), uintptr_t size = 400) {
   return pc >= start && pc < start + size;
 }
 
-std::vector<Sample> Drain(SampleBuffer& b) {
+// One Sample per recorded sample (an entry of n samples appears n times,
+// each with its share of the CPU).
+std::vector<Sample> Recorded(const SampleStorage& storage) {
   std::vector<Sample> out;
-  Sample s;
-  while (b.TryPop(&s)) out.push_back(s);
+  for (const TableEntry& e : TableEntries(storage.stacks)) {
+    Sample s = e.key;
+    s.cpu_nanos = e.key.cpu_nanos / e.samples;
+    for (uint64_t i = 0; i < e.samples; ++i) out.push_back(s);
+  }
   return out;
 }
 
@@ -39,10 +49,10 @@ class SignalHandlerTest : public ::testing::Test {
     InitThisThreadStack();
     ASSERT_TRUE(InstallProfSignalHandler());
     SetFixedSignalWeight(1000000);
-    ArmProfSignalHandler(&buffer_);
+    ArmProfSignalHandler(&storage_);
   }
   void TearDown() override { DisarmProfSignalHandler(); }
-  SampleBuffer buffer_{1024};
+  SampleStorage storage_{1024};
 };
 
 volatile uint64_t g_sink;
@@ -78,7 +88,7 @@ TEST_F(SignalHandlerTest, WalksFromTheInterruptedContext) {
   StartTimer(2000);
   BurnCaller();
   StartTimer(0);
-  std::vector<Sample> samples = Drain(buffer_);
+  std::vector<Sample> samples = Recorded(storage_);
   ASSERT_GE(samples.size(), 20u);
   int with_chain = 0;
   for (const Sample& s : samples) {
@@ -114,7 +124,7 @@ __attribute__((noinline)) void KillRoot() {
 
 TEST_F(SignalHandlerTest, WalksFromTheLibcallRecordAndKeepsErrno) {
   KillRoot();
-  std::vector<Sample> samples = Drain(buffer_);
+  std::vector<Sample> samples = Recorded(storage_);
   ASSERT_EQ(samples.size(), 1u);
   const Sample& s = samples[0];
   ASSERT_EQ(s.marks, 1u);
@@ -136,7 +146,7 @@ TEST_F(SignalHandlerTest, IgnoresAStaleRecordLeftBelowTheStackPointer) {
   ASSERT_TRUE(libcall::Enter(r, libcall::LibcallId::k_read, 0x401000, here - 8192, here - 8000));
   pthread_kill(pthread_self(), SIGPROF);
   libcall::Leave(r, true);
-  std::vector<Sample> samples = Drain(buffer_);
+  std::vector<Sample> samples = Recorded(storage_);
   ASSERT_EQ(samples.size(), 1u);
   EXPECT_EQ(samples[0].marks, 0u);
   for (uint32_t i = 0; i < samples[0].depth; ++i) EXPECT_NE(samples[0].frames[i], 0x401000u);
@@ -145,16 +155,72 @@ TEST_F(SignalHandlerTest, IgnoresAStaleRecordLeftBelowTheStackPointer) {
 TEST_F(SignalHandlerTest, ThreadWithUnknownStackGetsAPseudoFrame) {
   std::thread t([] { pthread_kill(pthread_self(), SIGPROF); });
   t.join();
-  std::vector<Sample> samples = Drain(buffer_);
+  std::vector<Sample> samples = Recorded(storage_);
   ASSERT_EQ(samples.size(), 1u);
   ASSERT_EQ(samples[0].depth, 2u);
   EXPECT_EQ(samples[0].frames[1], kFrameNoStackBounds);
 }
 
+TEST_F(SignalHandlerTest, LearnsTheNameOfEachSampledThread) {
+  pid_t tid = 0;
+  std::thread t([&tid] {
+    pthread_setname_np(pthread_self(), "lcprof-named");
+    tid = CurrentThreadId();
+    pthread_kill(pthread_self(), SIGPROF);
+  });
+  t.join();
+  auto names = storage_.thread_names.Names();
+  ASSERT_TRUE(names.count(tid));
+  EXPECT_EQ(names.at(tid), "lcprof-named");
+  std::vector<Sample> samples = Recorded(storage_);
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].tid, tid);
+}
+
+// The program's own SIGPROF handler (sent with kill, so not a sample) runs
+// under the mask its sigaction asked for, and may leave by siglongjmp: that
+// forwarded signal is not counted as a recording handler, so Disarm, which
+// waits for every recording handler without a time limit, still returns.
+sigjmp_buf g_program_jump;
+sigset_t g_mask_in_program_handler;
+volatile int g_program_handler_runs;
+
+void ProgramSigprofHandler(int) {
+  pthread_sigmask(SIG_BLOCK, nullptr, &g_mask_in_program_handler);
+  g_program_handler_runs = g_program_handler_runs + 1;
+  siglongjmp(g_program_jump, 1);
+}
+
+TEST_F(SignalHandlerTest, ProgramHandlerThatLongjmpsAwayGetsItsMaskAndDoesNotHoldUpDisarm) {
+  struct sigaction program {
+  }, old{};
+  program.sa_handler = ProgramSigprofHandler;
+  sigemptyset(&program.sa_mask);
+  sigaddset(&program.sa_mask, SIGUSR2);
+  ASSERT_EQ(libcall::GuardedSigaction(SIGPROF, &program, &old), 0);
+  g_program_handler_runs = 0;
+  for (int i = 0; i < 3; ++i) {
+    if (sigsetjmp(g_program_jump, 1) == 0) {
+      kill(getpid(), SIGPROF);
+      ADD_FAILURE() << "the program's handler did not run";
+    }
+  }
+  EXPECT_EQ(g_program_handler_runs, 3);
+  // What the program asked for is blocked; the other signals lcprof's own
+  // handler blocks are not.
+  EXPECT_EQ(sigismember(&g_mask_in_program_handler, SIGUSR2), 1);
+  EXPECT_EQ(sigismember(&g_mask_in_program_handler, SIGPROF), 1);
+  EXPECT_EQ(sigismember(&g_mask_in_program_handler, SIGUSR1), 0);
+  EXPECT_EQ(sigismember(&g_mask_in_program_handler, SIGALRM), 0);
+  EXPECT_TRUE(Recorded(storage_).empty());
+  DisarmProfSignalHandler();  // returns: nothing was left counted
+  ASSERT_EQ(libcall::GuardedSigaction(SIGPROF, &old, nullptr), 0);
+}
+
 TEST_F(SignalHandlerTest, DisarmedHandlerRecordsNothing) {
   DisarmProfSignalHandler();
   pthread_kill(pthread_self(), SIGPROF);
-  EXPECT_TRUE(Drain(buffer_).empty());
+  EXPECT_TRUE(Recorded(storage_).empty());
 }
 
 }  // namespace

@@ -20,6 +20,7 @@ typedef struct lcprof_options {
   const char* timer;  /* "itimer" (default), "thread" or "perf"; NULL: default */
   const char* unwind; /* "fp", "dwarf" or "hybrid" (default); NULL: default */
   int max_depth;      /* frames per sample, 1..250; default 128 */
+  long max_stacks;    /* distinct stacks kept, 1..10000000; default 100000 */
 } lcprof_options;
 
 void lcprof_options_init(lcprof_options* options);
