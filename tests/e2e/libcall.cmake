@@ -9,4 +9,5 @@ target_compile_definitions(libcall_test PRIVATE
   LIBCALL_CALLERS_PATH="$<TARGET_FILE:libcall_callers>")
 add_dependencies(libcall_test lcprof workload libcall_handler libcall_sigprof libcall_transparency
                 fibers libcall_callers)
-gtest_discover_tests(libcall_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300 LABELS e2e)
+gtest_discover_tests(libcall_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300 LABELS e2e
+  RUN_SERIAL TRUE)  # caller shares against measured truth (see lcprof_e2e_test)

@@ -1,6 +1,6 @@
 # End-to-end tests of the unwinders: caller shares against measured truth per
 # mode, exact chains, exceptions and exported symbols under LD_PRELOAD.
-lcprof_e2e_test(unwind_accuracy_test)
+lcprof_e2e_test(unwind_accuracy_test SERIAL)
 target_compile_definitions(unwind_accuracy_test PRIVATE
   UNWIND_ACCURACY_PATH="$<TARGET_FILE:unwind_accuracy>"
   UNWIND_EXCEPTIONS_PATH="$<TARGET_FILE:unwind_exceptions>"
