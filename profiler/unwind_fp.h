@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "profiler/thread_stack.h"
+#include "profiler/unwinder.h"
 
 namespace lcprof {
 
@@ -27,9 +28,13 @@ struct FpWalkResult {
 FpWalkResult WalkFramePointers(uintptr_t fp, uintptr_t floor, StackBounds stack, uintptr_t* out,
                                int max);
 
-// The same walk from `fp` with `floor` = `sp`, written as UnwindCallers
-// writes (unwinder.h): out[0..max) with a pseudo-frame ending a cut or broken
-// walk. fp mode, and walks made while a module is being unloaded.
-int UnwindByFramePointers(uintptr_t fp, uintptr_t sp, StackBounds stack, uintptr_t* out, int max);
+// The same walk from `start`, written as UnwindCallers writes (unwinder.h):
+// out[0..max) with a pseudo-frame ending a cut or broken walk. An interrupted
+// pc (start.ucontext set) at a function's entry (`[endbr64] push %rbp`), on
+// its `mov %rsp,%rbp`, or on a `ret` has not set up its frame (or has left
+// it): its caller is the return address at sp (sp + 8 after the push), and
+// rbp still the caller's; the walk takes that word first. fp mode, and walks
+// made while a module is being unloaded.
+int UnwindByFramePointers(const UnwindStart& start, StackBounds stack, uintptr_t* out, int max);
 
 }  // namespace lcprof

@@ -210,7 +210,7 @@ int WalkMixed(const UnwindStart& start, StackBounds stack, uintptr_t* out, int m
   WalkGuard guard;
   if (!guard.modules_readable()) {
     g_unload_fp_walks.fetch_add(1, std::memory_order_relaxed);
-    return UnwindByFramePointers(start.fp, start.sp, stack, out, max);
+    return UnwindByFramePointers(start, stack, out, max);
   }
   DwarfWalkScope in_libunwind_walk;
   DwarfStepper dwarf;

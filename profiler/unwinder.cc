@@ -27,7 +27,7 @@ int UnwindCallers(const UnwindStart& start, StackBounds stack, uintptr_t* out, i
   if (mode != UnwindMode::kFramePointer) {
     return WalkMixed(start, stack, out, max, mode == UnwindMode::kHybrid);
   }
-  return UnwindByFramePointers(start.fp, start.sp, stack, out, max);
+  return UnwindByFramePointers(start, stack, out, max);
 }
 
 bool ConfigureUnwinder(UnwindMode mode, int depth, std::string* error) {
