@@ -150,7 +150,7 @@ TEST(NodeNames, PerfBasicProfNamesJavaScriptFunctions) {
   TempDir dir;
   Profiled p = Profile({g_tool, "--perf-basic-prof", NODE_NAMES_SCRIPT, "1"}, dir);
   const long long total = TotalCount(p.traces);
-  ASSERT_GE(total, 100) << p.top;
+  ASSERT_GE(total, 40) << p.top;  // ~250 on an idle machine; fewer under load
   long long whole = 0;
   for (const Trace& t : p.traces) whole += t.frames.back() == "_start" ? t.count : 0;
   EXPECT_GE(whole * 100, total * 95) << p.top;
@@ -167,7 +167,7 @@ TEST(NodeNames, WithoutAMapJavaScriptIsOneFrame) {
   TempDir dir;
   Profiled p = Profile({g_tool, NODE_NAMES_SCRIPT, "1"}, dir);
   const long long total = TotalCount(p.traces);
-  ASSERT_GE(total, 100) << p.top;
+  ASSERT_GE(total, 40) << p.top;  // ~250 on an idle machine; fewer under load
   const long long unnamed =
       CountWith(p.traces, "[JIT code]") + CountWith(p.traces, "[unmapped code]");
   EXPECT_GE(unnamed * 2, total) << p.top;

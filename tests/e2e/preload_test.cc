@@ -55,8 +55,8 @@ TEST(PreloadTest, CallersOfReadAndWriteAreKeptInsideLibc) {
   std::string top = PprofTop(dir.File("rw.pb.gz"));
   // Most of the workload's CPU is inside the two calls.
   EXPECT_GE(in_read + in_write, TotalCount(traces) / 2) << top;
-  ASSERT_GE(in_read, 50) << top;
-  ASSERT_GE(in_write, 50) << top;
+  ASSERT_GE(in_read, 20) << top;  // ~200 on an idle machine; fewer under load
+  ASSERT_GE(in_write, 20) << top;
   EXPECT_GE(in_read_from_caller * 100, in_read * 95) << top;
   EXPECT_GE(in_write_from_caller * 100, in_write * 95) << top;
 }
