@@ -72,7 +72,7 @@ def make_workloads(bindir, workdir, quick):
         # Too short to sample: wall and RSS only. perf itself takes ~0.15 s
         # to start and stop, so it gets fewer repeats.
         {"id": "true", "cmd": ["/bin/true"], "hz": 100, "truth": False, "nosample": True,
-         "repeat": 20 if quick else 50, "repeat_perf": 4 if quick else 10},
+         "repeat": 20 if quick else 30, "repeat_perf": 4 if quick else 6},
         {"id": "spawn", "cmd": [py, os.path.join(here, "workloads", "spawn.py"), spawns],
          "hz": 100, "truth": False},
         {"id": "sqlite", "cmd": ["/usr/bin/sqlite3", ":memory:", f".read {sql}"], "hz": 100,
@@ -372,8 +372,10 @@ def median(xs):
     return statistics.median(xs) if xs else None
 
 
-def summarise(row, runs, base):
-    """One table cell: medians over the rounds that ran without error."""
+def summarise(runs):
+    """One table cell: medians over the runs that ended without error; the
+    ratios and differences are medians of each run against its own
+    neighbouring unprofiled runs."""
     ok = [r for r in runs if "error" not in r]
     cell = {"runs": len(runs), "ok": len(ok)}
     if not ok:
@@ -381,16 +383,20 @@ def summarise(row, runs, base):
         cell["stderr"] = runs[-1].get("stderr", "") if runs else ""
         return cell
     walls = [r["outer"]["wall_ns"] / 1e9 for r in ok]
-    rss = [r["outer"]["maxrss_kb"] / 1024.0 for r in ok]
-    cpus = [r["outer"]["cpu_ns"] / 1e9 for r in ok]
     cell.update(wall_s=median(walls), wall_min=min(walls), wall_max=max(walls),
-                rss_mib=median(rss), cpu_s=median(cpus))
-    if base and base.get("wall_s"):
-        cell["wall_ratio"] = cell["wall_s"] / base["wall_s"]
-        if base["cpu_s"] > 0:
-            cell["cpu_overhead"] = cell["cpu_s"] / base["cpu_s"]
-        cell["wall_delta_ms"] = (cell["wall_s"] - base["wall_s"]) * 1e3
-        cell["rss_delta_mib"] = cell["rss_mib"] - base["rss_mib"]
+                rss_mib=median([r["outer"]["maxrss_kb"] / 1024.0 for r in ok]),
+                cpu_s=median([r["outer"]["cpu_ns"] / 1e9 for r in ok]))
+    paired = [r for r in ok if "base" in r]
+    if paired:
+        cell["wall_ratio"] = median([r["outer"]["wall_ns"] / r["base"]["wall_ns"] for r in paired])
+        cell["wall_ratios"] = [round(r["outer"]["wall_ns"] / r["base"]["wall_ns"], 3) for r in paired]
+        cell["wall_delta_ms"] = median([(r["outer"]["wall_ns"] - r["base"]["wall_ns"]) / 1e6
+                                        for r in paired])
+        cell["rss_delta_mib"] = median([(r["outer"]["maxrss_kb"] - r["base"]["maxrss_kb"]) / 1024.0
+                                        for r in paired])
+        cpu = [r["outer"]["cpu_ns"] / r["base"]["cpu_ns"] for r in paired if r["base"]["cpu_ns"] > 0]
+        if cpu:
+            cell["cpu_overhead"] = median(cpu)
     profs = [r["prof"] for r in ok if r.get("prof")]
     bad = [p["profile_error"] for p in profs if "profile_error" in p]
     profs = [p for p in profs if "profile_error" not in p]
@@ -622,6 +628,75 @@ unset multiplot
     return True
 
 
+# ---------------------------------------------------------------- rounds
+
+def round_schedule(rows, rnd):
+    """One round: every profiled row once, starting one row further along
+    each round, with an unprofiled run before every third row and at the
+    end, so that each profiled run has an unprofiled one at most two runs
+    away on either side."""
+    none, profiled = rows[0], rows[1:]
+    k = (rnd * 5) % len(profiled) if profiled else 0
+    order = profiled[k:] + profiled[:k]
+    sched = []
+    for i, row in enumerate(order):
+        if i % 3 == 0:
+            sched.append(none)
+        sched.append(row)
+    sched.append(none)
+    return sched
+
+
+def measure(cfg, wl, rows, budget):
+    """All rounds of one workload. Each profiled run is paired with the
+    mean of the unprofiled runs just before and after it (its `base`);
+    returns the runs per row id."""
+    runs = {r["id"]: [] for r in rows}
+    wdir = os.path.join(cfg.out, "runs", wl["id"].replace("@", "_"))
+    run_one(cfg, wl, rows[0], os.path.join(wdir, "warmup"))  # page cache, not counted
+    rounds, rnd = cfg.runs, 0
+    while rnd < rounds:
+        t_round = time.time()
+        done = []
+        for j, row in enumerate(round_schedule(rows, rnd)):
+            rundir = os.path.join(wdir, row["id"])
+            m = run_one(cfg, wl, row, rundir)
+            m["prof"] = analyse(wl, row, rundir, m)
+            if cfg.keep:
+                os.rename(rundir, f"{rundir}.{rnd + 1}.{j}")
+            else:
+                shutil.rmtree(os.path.join(rundir, "prof"), ignore_errors=True)
+            runs[row["id"]].append(m)
+            done.append((row, m))
+        pair_with_base(done)
+        if rnd == 0 and not cfg.fixed_runs:
+            # A workload whose round is slow (lcprof's spawn today, or any
+            # on a busy machine) gets fewer rounds, never below min_runs.
+            fit = int(budget / max(time.time() - t_round, 1e-3))
+            rounds = max(cfg.min_runs, min(cfg.runs, fit))
+        rnd += 1
+    wl["rounds"] = rounds
+    return runs
+
+
+def pair_with_base(done):
+    """Gives each profiled run of a round the mean of its neighbouring
+    unprofiled runs (wall, CPU, peak RSS)."""
+    for j, (row, m) in enumerate(done):
+        if row["kind"] == "none" or "error" in m:
+            continue
+        near = []
+        for step in (-1, 1):
+            k = j + step
+            while 0 <= k < len(done) and done[k][0]["kind"] != "none":
+                k += step
+            if 0 <= k < len(done) and "error" not in done[k][1]:
+                near.append(done[k][1]["outer"])
+        if near:
+            m["base"] = {key: sum(o[key] for o in near) / len(near)
+                         for key in ("wall_ns", "cpu_ns", "maxrss_kb")}
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -634,7 +709,8 @@ def main():
                     help="rounds per workload (default 5, --quick 2; a workload whose "
                          "round is slow gets fewer, at least 3 or 2, unless this is given)")
     ap.add_argument("--budget", type=float, default=0,
-                    help="seconds per workload that decide its rounds (default 100, --quick 20)")
+                    help="minutes for the whole run, shared among the workloads still to "
+                         "run, that decide their rounds (default 17; --quick: 2 rounds always)")
     ap.add_argument("--only", default="", help="comma list of workload ids")
     ap.add_argument("--rows", default="", help="comma list of row ids")
     ap.add_argument("--timeout", type=int, default=300)
@@ -645,7 +721,7 @@ def main():
     cfg.fixed_runs = cfg.runs > 0
     cfg.runs = cfg.runs or (2 if cfg.quick else 5)
     cfg.min_runs = min(cfg.runs, 2 if cfg.quick else 3)
-    cfg.budget = cfg.budget or (20 if cfg.quick else 100)
+    cfg.budget = 60 * (cfg.budget or 17)
     cfg.benchrun = os.path.join(cfg.bindir, "benchrun")
     cfg.out = os.path.abspath(cfg.out)
     t_start = time.time()
@@ -672,38 +748,15 @@ def main():
         rows = [r for r in rows if r["id"] == "none" or r["id"] in want]
 
     cells = {}
-    for wl in workloads:
+    deadline = t_start + cfg.budget
+    for i, wl in enumerate(workloads):
         t0 = time.time()
-        runs = {r["id"]: [] for r in rows}
-        wdir = os.path.join(cfg.out, "runs", wl["id"].replace("@", "_"))
-        run_one(cfg, wl, rows[0], os.path.join(wdir, "warmup"))  # page cache, not counted
-        rounds, rnd = cfg.runs, 0
-        while rnd < rounds:
-            t_round = time.time()
-            k = rnd % len(rows)
-            for row in rows[k:] + rows[:k]:
-                rundir = os.path.join(wdir, row["id"])
-                m = run_one(cfg, wl, row, rundir)
-                m["prof"] = analyse(wl, row, rundir, m)
-                if cfg.keep:
-                    os.rename(rundir, f"{rundir}.{rnd + 1}")
-                else:
-                    shutil.rmtree(os.path.join(rundir, "prof"), ignore_errors=True)
-                runs[row["id"]].append(m)
-            if rnd == 0 and not cfg.fixed_runs:
-                # A slow workload (lcprof's spawn today) gets fewer rounds.
-                fit = int(cfg.budget / max(time.time() - t_round, 1e-3))
-                rounds = max(cfg.min_runs, min(cfg.runs, fit))
-            rnd += 1
-        wl["rounds"] = rounds
+        runs = measure(cfg, wl, rows, (deadline - t0) / (len(workloads) - i))
         cells[wl["id"]] = {}
-        base = None
         for row in rows:
-            c = summarise(row, runs[row["id"]], base)
-            if row["id"] == "none":
-                base = c
-            cells[wl["id"]][row["id"]] = c
-        print(f"bench: {wl['id']}: {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
+            cells[wl["id"]][row["id"]] = summarise(runs[row["id"]])
+        print(f"bench: {wl['id']}: {wl['rounds']} rounds, {time.time() - t0:.0f} s",
+              file=sys.stderr, flush=True)
 
     with open("/proc/loadavg") as f:
         info["load_end"] = " ".join(f.read().split()[:3])
