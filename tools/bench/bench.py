@@ -61,24 +61,25 @@ def make_workloads(bindir, workdir, quick):
         with open(os.path.join(here, "workloads", "query.sql")) as q:
             f.write(q.read())
     py = "/usr/bin/python3"
-    c = lambda name: [os.path.join(bindir, name), s]
+
+    def c_prog(name, hz=100):
+        return {"id": name if hz == 100 else f"{name}@1k", "desc": f"{name} {s}",
+                "cmd": [os.path.join(bindir, name), s], "hz": hz, "truth": True}
+
     return [
-        {"id": "cpu", "cmd": c("cpu"), "hz": 100, "truth": True},
-        {"id": "libc", "cmd": c("libc"), "hz": 100, "truth": True},
-        {"id": "syscall", "cmd": c("syscall"), "hz": 100, "truth": True},
-        {"id": "syscall@1k", "cmd": c("syscall"), "hz": 1000, "truth": True},
-        {"id": "threads", "cmd": c("threads"), "hz": 100, "truth": True},
-        {"id": "deep", "cmd": c("deep"), "hz": 100, "truth": True},
+        c_prog("cpu"), c_prog("libc"), c_prog("syscall"), c_prog("syscall", 1000),
+        c_prog("threads"), c_prog("deep"),
         # Too short to sample: wall and RSS only. perf itself takes ~0.15 s
         # to start and stop, so it gets fewer repeats.
-        {"id": "true", "cmd": ["/bin/true"], "hz": 100, "truth": False, "nosample": True,
-         "repeat": 20 if quick else 30, "repeat_perf": 4 if quick else 6},
-        {"id": "spawn", "cmd": [py, os.path.join(here, "workloads", "spawn.py"), spawns],
-         "hz": 100, "truth": False},
-        {"id": "sqlite", "cmd": ["/usr/bin/sqlite3", ":memory:", f".read {sql}"], "hz": 100,
+        {"id": "true", "desc": "/bin/true", "cmd": ["/bin/true"], "hz": 100, "truth": False,
+         "nosample": True, "repeat": 20 if quick else 30, "repeat_perf": 4 if quick else 6},
+        {"id": "spawn", "desc": f"/usr/bin/python3 spawn.py {spawns}",
+         "cmd": [py, os.path.join(here, "workloads", "spawn.py"), spawns], "hz": 100,
          "truth": False},
-        {"id": "python", "cmd": [py, os.path.join(here, "workloads", "work.py"), s], "hz": 100,
-         "truth": False},
+        {"id": "sqlite", "desc": "/usr/bin/sqlite3 :memory: '.read query.sql'",
+         "cmd": ["/usr/bin/sqlite3", ":memory:", f".read {sql}"], "hz": 100, "truth": False},
+        {"id": "python", "desc": f"/usr/bin/python3 work.py {s}",
+         "cmd": [py, os.path.join(here, "workloads", "work.py"), s], "hz": 100, "truth": False},
     ]
 
 
@@ -319,7 +320,12 @@ def read_profile(row, rundir, want_frames):
         return read_perf(data) if os.path.exists(data) else []
     if not files:
         return []
-    return read_pprof(files, symbolize=want_frames and row["kind"] == "gperftools")
+    if row["kind"] == "gperftools":
+        # One at a time: go tool pprof drops every sample when it merges
+        # gperftools' legacy profiles (seen with a parent's and its
+        # children's).
+        return [s for f in files for s in read_pprof([f], symbolize=want_frames)]
+    return read_pprof(files, symbolize=False)
 
 
 def read_truth(path):
@@ -389,12 +395,14 @@ def summarise(runs):
     paired = [r for r in ok if "base" in r]
     if paired:
         cell["wall_ratio"] = median([r["outer"]["wall_ns"] / r["base"]["wall_ns"] for r in paired])
-        cell["wall_ratios"] = [round(r["outer"]["wall_ns"] / r["base"]["wall_ns"], 3) for r in paired]
+        cell["wall_ratios"] = [round(r["outer"]["wall_ns"] / r["base"]["wall_ns"], 3)
+                               for r in paired]
         cell["wall_delta_ms"] = median([(r["outer"]["wall_ns"] - r["base"]["wall_ns"]) / 1e6
                                         for r in paired])
         cell["rss_delta_mib"] = median([(r["outer"]["maxrss_kb"] - r["base"]["maxrss_kb"]) / 1024.0
                                         for r in paired])
-        cpu = [r["outer"]["cpu_ns"] / r["base"]["cpu_ns"] for r in paired if r["base"]["cpu_ns"] > 0]
+        cpu = [r["outer"]["cpu_ns"] / r["base"]["cpu_ns"]
+               for r in paired if r["base"]["cpu_ns"] > 0]
         if cpu:
             cell["cpu_overhead"] = median(cpu)
     profs = [r["prof"] for r in ok if r.get("prof")]
@@ -453,7 +461,8 @@ def write_markdown(cfg, info, rows, workloads, cells):
     # Goals first: what the issue asks of lcprof.
     L += goals_table(rows, workloads, cells)
     L.append("")
-    L.append("### Wall time against no profiler (median ratio)")
+    L.append("### Wall time against no profiler (median of each run over its neighbouring "
+             "unprofiled runs)")
     L.append("")
     L.append("| profiler | " + " | ".join(w["id"] for w in workloads) + " |")
     L.append("|---|" + "---:|" * len(workloads))
@@ -464,10 +473,21 @@ def write_markdown(cfg, info, rows, workloads, cells):
             vals.append("fail" if "error" in c else fmt(c.get("wall_ratio"), ".2f", "×"))
         L.append(f"| {row['label']} | " + " | ".join(vals) + " |")
     L.append("")
+    L.append("### CPU time against no profiler (the same pairing; steadier on a busy machine)")
+    L.append("")
+    L.append("| profiler | " + " | ".join(w["id"] for w in workloads) + " |")
+    L.append("|---|" + "---:|" * len(workloads))
+    for row in rows:
+        vals = []
+        for w in workloads:
+            c = cells[w["id"]][row["id"]]
+            vals.append("fail" if "error" in c else fmt(c.get("cpu_overhead"), ".2f", "×"))
+        L.append(f"| {row['label']} | " + " | ".join(vals) + " |")
+    L.append("")
     L.append("### Per workload")
     for w in workloads:
         L.append("")
-        desc = " ".join(os.path.basename(a) if a.startswith("/") else a for a in w["cmd"])
+        desc = w["desc"]
         rep = f", {w['repeat']} starts per measurement ({w['repeat_perf']} under perf), " \
               "figures per start" if w.get("repeat") else ""
         L.append(f"**{w['id']}** — `{desc}` at {w['hz']} Hz, {w['rounds']} rounds{rep}")
@@ -480,17 +500,22 @@ def write_markdown(cfg, info, rows, workloads, cells):
             if "error" in c:
                 L.append(f"| {row['label']} | failed: {c['error']} | | | | | | | | |")
                 continue
-            wall = f"{c['wall_s'] * 1e3:.2f} ms ({c['wall_min'] * 1e3:.2f}–{c['wall_max'] * 1e3:.2f})" \
-                if c["wall_s"] < 0.1 else f"{c['wall_s']:.3f} s ({c['wall_min']:.2f}–{c['wall_max']:.2f})"
+            if c["wall_s"] < 0.1:
+                wall = (f"{c['wall_s'] * 1e3:.2f} ms "
+                        f"({c['wall_min'] * 1e3:.2f}–{c['wall_max'] * 1e3:.2f})")
+            else:
+                wall = f"{c['wall_s']:.3f} s ({c['wall_min']:.2f}–{c['wall_max']:.2f})"
             if "profile_error" in c:
                 rate = cpu = err = "unreadable"
             else:
-                rate = DASH if c.get("achieved_hz") is None else f"{c['achieved_hz']:.0f} ({w['hz']})"
+                rate = DASH if c.get("achieved_hz") is None else \
+                    f"{c['achieved_hz']:.0f} ({w['hz']})"
                 cpu = fmt(c.get("cpu_ratio"), ".3f")
                 err = DASH if c.get("caller_error") is None else \
                     f"{c['caller_error']:.1f} pt ({c['worst_caller']})"
             L.append(f"| {row['label']} | {wall} | {fmt(c.get('wall_ratio'), '.3f', '×')} | "
-                     f"{fmt(c.get('wall_delta_ms'), '+.1f')} | {fmt(c.get('cpu_overhead'), '.2f', '×')} | "
+                     f"{fmt(c.get('wall_delta_ms'), '+.1f')} | "
+                     f"{fmt(c.get('cpu_overhead'), '.2f', '×')} | "
                      f"{c['rss_mib']:.1f} MiB | "
                      f"{fmt(c.get('rss_delta_mib'), '+.1f')} | {rate} | {cpu} | {err} |")
     return "\n".join(L) + "\n"
@@ -511,11 +536,11 @@ def goals_table(rows, workloads, cells):
     def mark(ok):
         return "" if ok is None else (" ✓" if ok else " ✗")
 
-    def line(goal, target, fn):
+    def line(goal, target, fn, judged=("lcprof-itimer-hybrid", "lcprof-perf-hybrid")):
         vals = []
         for c in cols:
             v, ok = fn(c)
-            vals.append(v + (mark(ok) if c != "gperftools" else ""))
+            vals.append(v + (mark(ok) if c in judged else ""))
         L.append(f"| {goal} | {target} | " + " | ".join(vals) + " |")
 
     def true_fn(c):
@@ -534,90 +559,114 @@ def goals_table(rows, workloads, cells):
         return fn
 
     line("/bin/true", "≤ +1 ms wall, ≤ +3 MiB peak RSS", true_fn)
-    line("python3 spawning 200 processes", "≤ 2× (gperftools measured 8.5×)", ratio_fn("spawn", 2.0))
-    line("syscall loop, 100 Hz", "≤ 1.02× (perf timer, hybrid)", ratio_fn("syscall", 1.02))
-    line("syscall loop, 1000 Hz", "≤ 1.05× (perf timer, hybrid)", ratio_fn("syscall@1k", 1.05))
+    spawn = next((w for w in workloads if w["id"] == "spawn"), None)
+    n = spawn["cmd"][-1] if spawn else "200"
+    line(f"python3 spawning {n} processes", "≤ 2× at 200 (gperftools measured 8.5×)",
+         ratio_fn("spawn", 2.0))
+    perf_only = ("lcprof-perf-hybrid",)
+    line("syscall loop, 100 Hz", "≤ 1.02× (perf timer, hybrid)", ratio_fn("syscall", 1.02),
+         perf_only)
+    line("syscall loop, 1000 Hz", "≤ 1.05× (perf timer, hybrid)", ratio_fn("syscall@1k", 1.05),
+         perf_only)
 
     def vs_gperf(c):
         if c == "gperftools":
             return DASH, None
-        worse = []
-        n = 0
-        for w in workloads:
-            a, g = cell(w["id"], c), cell(w["id"], "gperftools")
-            if "wall_ratio" in a and "wall_ratio" in g:
-                n += 1
-                if a["wall_ratio"] > g["wall_ratio"]:
-                    worse.append((a["wall_ratio"] / g["wall_ratio"],
-                                  f"{w['id']} {a['wall_ratio']:.2f}× vs {g['wall_ratio']:.2f}×"))
-        worse = [t for _, t in sorted(worse, reverse=True)]
-        if not n:
+        parts, all_ok = [], True
+        for key, what in (("wall_ratio", "wall"), ("cpu_overhead", "CPU")):
+            worse, n = [], 0
+            for w in workloads:
+                a, g = cell(w["id"], c), cell(w["id"], "gperftools")
+                if key in a and key in g:
+                    n += 1
+                    if a[key] > g[key]:
+                        worse.append((a[key] / g[key], f"{w['id']} {a[key]:.2f}× vs {g[key]:.2f}×"))
+            if n:
+                worse = [t for _, t in sorted(worse, reverse=True)]
+                parts.append(f"{what}: above on {len(worse)} of {n}"
+                             + (" (" + "; ".join(worse[:2]) + ("; …" if len(worse) > 2 else "") + ")"
+                                if worse else ""))
+                all_ok = all_ok and not worse
+        if not parts:
             return DASH, None
-        return (f"above on {len(worse)} of {n}" + (": " + "; ".join(worse[:3]) if worse else "")
-                + ("; …" if len(worse) > 3 else ""), not worse)
+        return "; ".join(parts), all_ok
 
-    line("at or below gperftools", "every workload's wall ratio", vs_gperf)
+    line("at or below gperftools", "every workload (wall; CPU alongside)", vs_gperf)
     return L
 
 
 def write_chart(cfg, info, rows, workloads, cells, png):
-    """Two heat maps: wall ratio per workload and profiler, and the worst
-    caller error for the workloads that measure their truth."""
+    """Three heat maps, profilers down, workloads across: wall time and CPU
+    time against no profiler, and the worst caller error for the workloads
+    that measure their truth. Cells print their value; colour only guides."""
     if not shutil.which("gnuplot"):
         return False
     d = cfg.out
     truthw = [w for w in workloads if w["truth"]]
-    with open(os.path.join(d, "chart_wall.dat"), "w") as f:
-        for y, row in enumerate(rows):
-            for x, w in enumerate(workloads):
-                c = cells[w["id"]][row["id"]]
-                r = c.get("wall_ratio")
-                if "error" in c:
-                    f.write(f"{x} {y} NaN \"fail\"\n")
-                elif r is not None:
-                    f.write(f"{x} {y} {r:.4f} \"{r:.2f}\"\n")
-    with open(os.path.join(d, "chart_error.dat"), "w") as f:
-        for y, row in enumerate(rows):
-            for x, w in enumerate(truthw):
-                e = cells[w["id"]][row["id"]].get("caller_error")
-                if e is not None:
-                    f.write(f"{x} {y} {e:.3f} \"{e:.1f}\"\n")
-    xt = lambda ws: ", ".join(f"\"{w['id']}\" {i}" for i, w in enumerate(ws))
-    yt = ", ".join(f"\"{r['label']}\" {i}" for i, r in enumerate(rows))
-    title = (f"lcprof vs gperftools vs perf — {info['date']} — {info['nproc']} CPUs "
-             f"{info['cpu']}, kernel {info['kernel']}, load {info['load_start']}")
+
+    def data(name, ws, key, spec):
+        path = os.path.join(d, f"chart_{name}.dat")
+        with open(path, "w") as f:
+            for y, row in enumerate(rows):
+                for x, w in enumerate(ws):
+                    c = cells[w["id"]][row["id"]]
+                    v = c.get(key)
+                    if "error" in c:
+                        f.write(f'{x} {y} NaN "fail"\n')
+                    elif v is not None:
+                        f.write(f'{x} {y} {v:.4f} "{format(v, spec)}"\n')
+        return path
+
+    def xtics(ws):
+        return ", ".join(f'"{w["id"]}" {i}' for i, w in enumerate(ws))
+
+    ratio_palette = ('set palette defined (0 "#edf8e9", 0.05 "#f7fcb9", 0.33 "#fec44f", '
+                     '0.66 "#e34a33", 1 "#99000d")\nset logscale cb 2\nset cbrange [1:8]')
+    error_palette = ('set palette defined (0 "#edf8e9", 0.1 "#f7fcb9", 0.33 "#fec44f", '
+                     '0.66 "#e34a33", 1 "#99000d")\nunset logscale cb\nset cbrange [0:30]')
+
+    def panel(path, ws, left, right, title, palette, lo, hi, dark, ylabels):
+        yt = ", ".join(f'"{r["label"]}" {i}' for i, r in enumerate(rows))
+        yt = f"set ytics ({yt}) nomirror" if ylabels else "unset ytics"
+        return f"""
+set lmargin at screen {left}
+set rmargin at screen {right}
+set xrange [-0.5:{len(ws) - 0.5}]
+set xtics ({xtics(ws)}) rotate by 35 right nomirror
+{yt}
+set title "{title}"
+{palette}
+plot "{path}" using 1:2:(0.5):(0.5):($3 < {lo} ? {lo} : ($3 > {hi} ? {hi} : $3)) \\
+       with boxxyerror fs solid 1.0 noborder fc palette, \\
+     "" using 1:2:($3 > {dark} ? "" : stringcolumn(4)) with labels font ",9", \\
+     "" using 1:2:($3 > {dark} ? stringcolumn(4) : "") with labels font ",9" tc "white"
+"""
+
+    title = (f"lcprof vs gperftools vs perf — {info['date']} — {info['nproc']} CPUs, "
+             f"{info['cpu']}, kernel {info['kernel']}, load average {info['load_start']} "
+             f"at start")
+    sub = f"medians of up to {cfg.runs} rounds; reproduce: {cfg.command}"
+    n, m = len(workloads), len(truthw)
+    width = 0.30 * m / n
     gp = f"""
-set terminal pngcairo size 1700,860 font "DejaVu Sans,11"
+set terminal pngcairo size 1950,900 font "DejaVu Sans,11"
 set output "{png}"
 set termoption noenhanced
-set multiplot layout 1,2 title "{title}\\nmedians of up to {cfg.runs} rounds; reproduce: {cfg.command}" font ",12"
-set size ratio -1
+set multiplot title "{title}\\n{sub}" font ",12"
 unset key
-set xrange [-0.5:{len(workloads) - 0.5}]
-set yrange [{len(rows) - 0.5}:-0.5]
-set xtics ({xt(workloads)}) rotate by 35 right nomirror noenhanced
-set ytics ({yt}) nomirror noenhanced
+unset colorbox
 set tics scale 0
-set title "wall time ÷ unprofiled (median)"
-set logscale cb 2
-set cbrange [1:8]
-set cbtics ("1×" 1, "1.5×" 1.5, "2×" 2, "4×" 4, "≥8×" 8)
-set palette defined (0 "#edf8e9", 0.05 "#f7fcb9", 0.33 "#fec44f", 0.66 "#e34a33", 1 "#99000d")
-plot "{d}/chart_wall.dat" using 1:2:(0.5):(0.5):($3 < 1 ? 1 : ($3 > 8 ? 8 : $3)) with boxxyerror fs solid 1.0 noborder fc palette, \\
-     "" using 1:2:($3 > 4 ? "" : stringcolumn(4)) with labels font ",9", \\
-     "" using 1:2:($3 > 4 ? stringcolumn(4) : "") with labels font ",9" tc "white"
-unset logscale cb
-set xrange [-0.5:{len(truthw) - 0.5}]
-set xtics ({xt(truthw)})
-set title "worst caller error, percentage points (median round)"
-set cbrange [0:30]
-set cbtics auto
-set palette defined (0 "#edf8e9", 0.1 "#f7fcb9", 0.33 "#fec44f", 0.66 "#e34a33", 1 "#99000d")
-plot "{d}/chart_error.dat" using 1:2:(0.5):(0.5):($3 > 30 ? 30 : $3) with boxxyerror fs solid 1.0 noborder fc palette, \\
-     "" using 1:2:($3 > 20 ? "" : stringcolumn(4)) with labels font ",9", \\
-     "" using 1:2:($3 > 20 ? stringcolumn(4) : "") with labels font ",9" tc "white"
-unset multiplot
-"""
+set tmargin at screen 0.86
+set bmargin at screen 0.14
+set yrange [{len(rows) - 0.5}:-0.5]
+""" + panel(data("wall", workloads, "wall_ratio", ".2f"), workloads, 0.11, 0.41,
+            "wall time ÷ unprofiled", ratio_palette, 1, 8, 4, True) \
+        + panel(data("cpu", workloads, "cpu_overhead", ".2f"), workloads, 0.43, 0.73,
+                "CPU time ÷ unprofiled (steadier on a busy machine)", ratio_palette, 1, 8, 4,
+                False) \
+        + panel(data("error", truthw, "caller_error", ".1f"), truthw, 0.75, 0.75 + width,
+                "worst caller error (percentage points)", error_palette, 0, 30, 20, False) \
+        + "unset multiplot\n"
     gpfile = os.path.join(d, "chart.gp")
     with open(gpfile, "w") as f:
         f.write(gp)
