@@ -100,6 +100,9 @@ class StackTable {
   // index order.
   template <typename Fn>
   void ForEachStack(Fn&& fn) const {
+    // An empty table is not scanned: its index pages were never touched, and
+    // reading them would fault every one in (a process without samples).
+    if (stacks_reserved_.load(std::memory_order_relaxed) == 0) return;
     for (size_t i = 0; i < slots_; ++i) {
       const uint64_t slot = LoadSlot(i);
       if (slot != 0) fn(View(slot));
