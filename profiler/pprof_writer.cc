@@ -2,8 +2,6 @@
 #include "profiler/pprof_writer.h"
 
 #include <fcntl.h>
-#include <google/protobuf/io/gzip_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -20,11 +19,11 @@
 #include "libcall/libcall_id.h"
 #include "libcall/record.h"
 #include "profiler/demangle.h"
+#include "profiler/gzip_writer.h"
+#include "profiler/pprof_encode.h"
 
 namespace lcprof {
 namespace {
-
-namespace pb = perftools::profiles;
 
 const char* PseudoFrameName(uintptr_t f) {
   switch (f) {
@@ -55,27 +54,22 @@ std::string Basename(const std::string& path) {
 // Interns strings, functions and locations while the profile is assembled.
 class ProfileBuilder {
  public:
-  ProfileBuilder(pb::Profile& p, Symbolizer& sym, const std::string& main_executable)
-      : p_(p), sym_(sym) {
-    Str("");
+  ProfileBuilder(pprof::ProfileModel& p, Symbolizer& sym, const std::string& main_executable)
+      : p_(p), sym_(sym), strings_(&p.string_table) {
     AddMappings(main_executable);
   }
 
-  int64_t Str(const std::string& s) {
-    auto [it, inserted] = strings_.try_emplace(s, static_cast<int64_t>(strings_.size()));
-    if (inserted) p_.add_string_table(s);
-    return it->second;
-  }
+  int64_t Str(std::string_view s) { return strings_.Intern(s); }
 
   // A function by its symbol name; pprof shows `name` (demangled,
   // demangle.h) and keeps the linker's `system_name`.
   uint64_t Function(const std::string& symbol) {
     auto [it, inserted] = functions_.try_emplace(symbol, functions_.size() + 1);
     if (inserted) {
-      pb::Function* f = p_.add_function();
-      f->set_id(it->second);
-      f->set_name(Str(Demangle(symbol)));
-      f->set_system_name(Str(symbol));
+      pprof::Function& f = p_.function.emplace_back();
+      f.id = it->second;
+      f.name = Str(Demangle(symbol));
+      f.system_name = Str(symbol);
     }
     return it->second;
   }
@@ -164,32 +158,34 @@ class ProfileBuilder {
     uint64_t next_id = 1;
     for (size_t i : order) {
       const MemoryMapping& m = maps[i];
-      pb::Mapping* pm = p_.add_mapping();
+      pprof::Mapping& pm = p_.mapping.emplace_back();
       mapping_ids_[i] = next_id;
-      pm->set_id(next_id++);
-      pm->set_memory_start(m.start);
-      pm->set_memory_limit(m.end);
-      pm->set_file_offset(m.file_offset);
-      pm->set_filename(Str(m.path));
-      pm->set_build_id(Str(sym_.BuildId(static_cast<int>(i))));
+      pm.id = next_id++;
+      pm.memory_start = m.start;
+      pm.memory_limit = m.end;
+      pm.file_offset = m.file_offset;
+      pm.filename = Str(m.path);
+      pm.build_id = Str(sym_.BuildId(static_cast<int>(i)));
       // Names are already resolved here; tell pprof not to re-symbolize.
-      pm->set_has_functions(true);
+      pm.has_functions = true;
     }
   }
 
   uint64_t NewLocation(uint64_t mapping_id, uintptr_t address, const std::string& name) {
-    pb::Location* l = p_.add_location();
-    uint64_t id = static_cast<uint64_t>(p_.location_size());
-    l->set_id(id);
-    l->set_mapping_id(mapping_id);
-    l->set_address(address);
-    l->add_line()->set_function_id(Function(name));
+    pprof::Location& l = p_.location.emplace_back();
+    uint64_t id = p_.location.size();
+    l.id = id;
+    l.mapping_id = mapping_id;
+    l.address = address;
+    // Function() adds to p_.function and the string table only, so `l`
+    // stays valid.
+    l.line.push_back({.function_id = Function(name)});
     return id;
   }
 
-  pb::Profile& p_;
+  pprof::ProfileModel& p_;
   Symbolizer& sym_;
-  std::unordered_map<std::string, int64_t> strings_;
+  pprof::StringTable strings_;
   std::unordered_map<std::string, uint64_t> functions_;
   std::unordered_map<uintptr_t, uint64_t> code_locations_;
   std::unordered_map<std::string, uint64_t> named_locations_;
@@ -224,9 +220,12 @@ std::string LibcallMarkName(uintptr_t fn) {
   return reinterpret_cast<const char*>(fn);
 }
 
-void AddSample(ProfileBuilder& b, pb::Profile& p, const StackKey& key, const StackCounts& c,
+void AddSample(ProfileBuilder& b, pprof::ProfileModel& p, const StackKey& key, const StackCounts& c,
                const std::unordered_map<int32_t, std::string>& thread_names) {
-  pb::Sample* s = p.add_sample();
+  // The builder adds locations, functions and strings, never samples, so `s`
+  // stays valid.
+  pprof::Sample& s = p.sample.emplace_back();
+  s.location_id.reserve(key.frames.size() + key.marks.size());
   size_t next_mark = 0;
   uint64_t previous = 0;  // the location just added
   for (size_t i = 0; i < key.frames.size(); ++i) {
@@ -236,7 +235,7 @@ void AddSample(ProfileBuilder& b, pb::Profile& p, const StackKey& key, const Sta
       std::string fn = LibcallMarkName(key.marks[next_mark].second);
       if (!fn.empty() && (previous == 0 || b.LocationName(previous) != fn)) {
         previous = b.NamedLocation(fn);
-        s->add_location_id(previous);
+        s.location_id.push_back(previous);
       }
     }
     uintptr_t f = key.frames[i];
@@ -250,26 +249,21 @@ void AddSample(ProfileBuilder& b, pb::Profile& p, const StackKey& key, const Sta
       if (location == previous && b.IsUnnamedJit(location)) continue;  // one frame per mapping
       previous = location;
     }
-    s->add_location_id(previous);
+    s.location_id.push_back(previous);
   }
-  s->add_value(static_cast<int64_t>(c.samples));
-  s->add_value(static_cast<int64_t>(c.cpu_nanos));
+  s.value = {static_cast<int64_t>(c.samples), static_cast<int64_t>(c.cpu_nanos)};
+  // Braced initialisers run in order: a key is interned before its value.
   if (key.tid != 0) {
-    pb::Label* l = s->add_label();
-    l->set_key(b.Str("thread_id"));
-    l->set_num(key.tid);
+    s.label.push_back({.key = b.Str("thread_id"), .num = key.tid});
     auto name = thread_names.find(key.tid);
     if (name != thread_names.end() && !name->second.empty()) {
-      pb::Label* n = s->add_label();
-      n->set_key(b.Str("thread_name"));
-      n->set_str(b.Str(name->second));
+      s.label.push_back({.key = b.Str("thread_name"), .str = b.Str(name->second)});
     }
   }
   if (key.g != 0) {
-    pb::Label* l = s->add_label();
-    l->set_key(b.Str("g"));
     std::string name = libcall::GName(key.g);
-    l->set_str(b.Str(name.empty() ? "g" + std::to_string(key.g) : name));
+    s.label.push_back(
+        {.key = b.Str("g"), .str = b.Str(name.empty() ? "g" + std::to_string(key.g) : name)});
   }
 }
 
@@ -282,23 +276,18 @@ std::string TempPathFor(const std::string& path) {
 
 }  // namespace
 
-pb::Profile BuildProfile(const StackTable& table,
-                         const std::unordered_map<int32_t, std::string>& thread_names,
-                         const ProfileMeta& meta, Symbolizer& symbolizer) {
-  pb::Profile p;
+pprof::ProfileModel BuildProfile(const StackTable& table,
+                                 const std::unordered_map<int32_t, std::string>& thread_names,
+                                 const ProfileMeta& meta, Symbolizer& symbolizer) {
+  pprof::ProfileModel p;
   ProfileBuilder b(p, symbolizer, meta.main_executable);
-  auto* samples = p.add_sample_type();
-  samples->set_type(b.Str("samples"));
-  samples->set_unit(b.Str("count"));
-  auto* cpu = p.add_sample_type();
-  cpu->set_type(b.Str("cpu"));
-  cpu->set_unit(b.Str("nanoseconds"));
-  p.mutable_period_type()->set_type(b.Str("cpu"));
-  p.mutable_period_type()->set_unit(b.Str("nanoseconds"));
-  p.set_period(meta.period_nanos);
-  p.set_time_nanos(meta.start_time_nanos);
-  p.set_duration_nanos(meta.duration_nanos);
-  p.set_default_sample_type(b.Str("cpu"));
+  p.sample_type.push_back({.type = b.Str("samples"), .unit = b.Str("count")});
+  p.sample_type.push_back({.type = b.Str("cpu"), .unit = b.Str("nanoseconds")});
+  p.period_type = {.type = b.Str("cpu"), .unit = b.Str("nanoseconds")};
+  p.period = meta.period_nanos;
+  p.time_nanos = meta.start_time_nanos;
+  p.duration_nanos = meta.duration_nanos;
+  p.default_sample_type = b.Str("cpu");
 
   // Deterministic output: samples sorted by stack.
   std::map<StackKey, StackCounts> ordered;
@@ -318,31 +307,26 @@ pb::Profile BuildProfile(const StackTable& table,
     lost.frames = {kFrameLost};
     AddSample(b, p, lost, StackCounts{table.lost_samples(), table.lost_cpu_nanos()}, {});
   }
-  for (const std::string& comment : meta.comments) p.add_comment(b.Str(comment));
+  for (const std::string& comment : meta.comments) p.comment.push_back(b.Str(comment));
   return p;
 }
 
-bool WriteProfileFile(const pb::Profile& profile, const std::string& path, std::string* error) {
+bool WriteProfileFile(const pprof::ProfileModel& profile, const std::string& path,
+                      std::string* error) {
   const std::string tmp = TempPathFor(path);
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     *error = "cannot create '" + tmp + "': " + strerror(errno);
     return false;
   }
-  bool ok;
-  {
-    google::protobuf::io::FileOutputStream file(fd);
-    {
-      google::protobuf::io::GzipOutputStream::Options options;
-      options.format = google::protobuf::io::GzipOutputStream::GZIP;
-      google::protobuf::io::GzipOutputStream gzip(&file, options);
-      ok = profile.SerializeToZeroCopyStream(&gzip) && gzip.Close();
-    }
-    ok = file.Close() && ok;
-    if (!ok && file.GetErrno() != 0) {
-      *error = "cannot write '" + tmp + "': " + strerror(file.GetErrno());
-    }
+  std::string write_error;
+  bool ok = WriteGzip(fd, pprof::EncodeProfile(profile), GzipMethod::kAuto, &write_error);
+  // close() reports a delayed write error (NFS, quota) the writes did not.
+  if (close(fd) != 0 && ok) {
+    write_error = strerror(errno);
+    ok = false;
   }
+  if (!ok) *error = "cannot write '" + tmp + "': " + write_error;
   if (ok && rename(tmp.c_str(), path.c_str()) != 0) {
     *error = "cannot rename '" + tmp + "' to '" + path + "': " + strerror(errno);
     ok = false;

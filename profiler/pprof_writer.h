@@ -1,8 +1,9 @@
 // The last stage: turns the session's stack table (stack_table.h, filled by
-// the SIGPROF handler, read once it is disarmed) into a pprof Profile
-// (proto/profile.proto), names every address through the Symbolizer, and
-// writes it gzipped to a temporary file beside the target, then renames it,
-// so no reader ever sees half a profile. Control path only.
+// the SIGPROF handler, read once it is disarmed) into a pprof profile
+// (pprof_model.h, the messages of proto/profile.proto), names every address
+// through the Symbolizer, and writes it encoded (pprof_encode.h) and gzipped
+// (gzip_writer.h) to a temporary file beside the target, then renames it, so
+// no reader ever sees half a profile. Control path only.
 #pragma once
 
 #include <cstdint>
@@ -10,9 +11,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "profiler/pprof_model.h"
 #include "profiler/stack_table.h"
 #include "profiler/symbolizer.h"
-#include "proto/profile.pb.h"
 
 namespace lcprof {
 
@@ -27,12 +28,12 @@ struct ProfileMeta {
 // One pprof sample per stack of `table` (its lost samples as one more,
 // `[lost: stack table full]`), labelled with the thread's id and its name
 // from `thread_names`, when known.
-perftools::profiles::Profile BuildProfile(
-    const StackTable& table, const std::unordered_map<int32_t, std::string>& thread_names,
-    const ProfileMeta& meta, Symbolizer& symbolizer);
+pprof::ProfileModel BuildProfile(const StackTable& table,
+                                 const std::unordered_map<int32_t, std::string>& thread_names,
+                                 const ProfileMeta& meta, Symbolizer& symbolizer);
 
 // Writes `profile` gzipped to `path` atomically (temp file + rename).
-bool WriteProfileFile(const perftools::profiles::Profile& profile, const std::string& path,
+bool WriteProfileFile(const pprof::ProfileModel& profile, const std::string& path,
                       std::string* error);
 
 // Checks at start that a file can be created beside `path` (the temp file the

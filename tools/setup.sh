@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config binutils
   libunwind-16-dev            # LLVM libunwind (DWARF unwinding, linked privately)
-  libprotobuf-dev protobuf-compiler
+  libprotobuf-dev protobuf-compiler  # the lcprof command reads profiles back; tests decode them
+  zlib1g-dev                  # zlib.h only: liblcprof.so opens libz.so.1 with dlopen
   libiberty-dev               # the binutils/GCC demangler (C++, Rust, D), linked statically
   libgtest-dev libbenchmark-dev
   golang-go                   # `go tool pprof`, the viewer and the tests' judge
