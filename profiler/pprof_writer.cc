@@ -116,6 +116,18 @@ class ProfileBuilder {
 
   const std::string& LocationName(uint64_t id) const { return location_names_.at(id); }
 
+  // Build IDs, only for the mappings a location uses: finding one reads the
+  // module's file, which a profile without samples (or of a few modules)
+  // should not pay for every library in the process.
+  void AddBuildIds() {
+    for (size_t i = 0; i < mapping_ids_.size(); ++i) {
+      const uint64_t id = mapping_ids_[i];
+      if (used_mappings_.count(id) != 0) {
+        p_.mapping[id - 1].build_id = Str(sym_.BuildId(static_cast<int>(i)));
+      }
+    }
+  }
+
   // Whether `id` stands for a whole mapping of unnamed JIT code, where
   // consecutive frames are one (UnnamedJitLocation).
   bool IsUnnamedJit(uint64_t id) const { return unnamed_jit_ids_.count(id) != 0; }
@@ -165,7 +177,6 @@ class ProfileBuilder {
       pm.memory_limit = m.end;
       pm.file_offset = m.file_offset;
       pm.filename = Str(m.path);
-      pm.build_id = Str(sym_.BuildId(static_cast<int>(i)));
       // Names are already resolved here; tell pprof not to re-symbolize.
       pm.has_functions = true;
     }
@@ -177,6 +188,7 @@ class ProfileBuilder {
     l.id = id;
     l.mapping_id = mapping_id;
     l.address = address;
+    if (mapping_id != 0) used_mappings_.insert(mapping_id);
     // Function() adds to p_.function and the string table only, so `l`
     // stays valid.
     l.line.push_back({.function_id = Function(name)});
@@ -193,6 +205,7 @@ class ProfileBuilder {
   std::unordered_map<int, uint64_t> unnamed_jit_locations_;  // by mapping index, -1: unmapped
   std::unordered_set<uint64_t> unnamed_jit_ids_;
   std::vector<uint64_t> mapping_ids_;
+  std::unordered_set<uint64_t> used_mappings_;  // mapping ids some location refers to
 };
 
 // A stack table entry's key as the writer orders it (frames first, for
@@ -308,6 +321,7 @@ pprof::ProfileModel BuildProfile(const StackTable& table,
     AddSample(b, p, lost, StackCounts{table.lost_samples(), table.lost_cpu_nanos()}, {});
   }
   for (const std::string& comment : meta.comments) p.comment.push_back(b.Str(comment));
+  b.AddBuildIds();
   return p;
 }
 
