@@ -334,7 +334,10 @@ bool WriteProfileFile(const pprof::ProfileModel& profile, const std::string& pat
     return false;
   }
   std::string write_error;
-  bool ok = WriteGzip(fd, pprof::EncodeProfile(profile), GzipMethod::kAuto, &write_error);
+  // A profile without samples (a short process's, a root that only waited)
+  // is stored: loading zlib would cost more than the bytes it saves.
+  const GzipMethod method = profile.sample.empty() ? GzipMethod::kStored : GzipMethod::kAuto;
+  bool ok = WriteGzip(fd, pprof::EncodeProfile(profile), method, &write_error);
   // close() reports a delayed write error (NFS, quota) the writes did not.
   if (close(fd) != 0 && ok) {
     write_error = strerror(errno);

@@ -36,6 +36,7 @@ void ThreadNameTable::Note(pid_t tid) {
       syscall(SYS_prctl, PR_GET_NAME, s.name, 0, 0, 0);
       s.name[sizeof s.name - 1] = '\0';
       std::atomic_ref<uint32_t>(s.named).store(1, std::memory_order_release);
+      noted_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
     if (seen == tid) return;
@@ -44,7 +45,8 @@ void ThreadNameTable::Note(pid_t tid) {
 
 std::unordered_map<int32_t, std::string> ThreadNameTable::Names() const {
   std::unordered_map<int32_t, std::string> names;
-  for (size_t i = 0; i < count_ && slots_ != nullptr; ++i) {
+  const size_t noted = noted_.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < count_ && slots_ != nullptr && names.size() < noted; ++i) {
     Slot& s = slots_[i];
     if (std::atomic_ref<uint32_t>(s.named).load(std::memory_order_acquire) == 1) {
       names.emplace(s.tid, std::string(s.name));
@@ -55,6 +57,7 @@ std::unordered_map<int32_t, std::string> ThreadNameTable::Names() const {
 
 void ThreadNameTable::Reset() {
   if (slots_ != nullptr) madvise(slots_, bytes_, MADV_DONTNEED);
+  noted_.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace lcprof

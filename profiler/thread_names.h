@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -52,7 +53,8 @@ class ThreadNameTable {
   // Signal-safe; `tid` must be the calling thread (the name read is its own).
   void Note(pid_t tid);
 
-  // Control path: every name learned.
+  // Control path: every name learned. Scans the slots only until it has
+  // found as many names as were noted (none: no slot is touched).
   std::unordered_map<int32_t, std::string> Names() const;
 
   // Control path, no Note running: forgets every name.
@@ -66,8 +68,9 @@ class ThreadNameTable {
     char name[16];   // the kernel's comm: at most 15 bytes and a NUL
   };
 
-  Slot* slots_ = nullptr;  // immutable after construction, like the two below
-  size_t count_ = 0;       // S, a power of two
+  Slot* slots_ = nullptr;         // immutable after construction, like the two below
+  size_t count_ = 0;              // S, a power of two
+  std::atomic<size_t> noted_{0};  // slots claimed by Note since the last Reset
   size_t bytes_ = 0;
 };
 
