@@ -43,8 +43,7 @@ DwarfGuardCounts DwarfGuardCountsForTest() {
   return DwarfGuardCounts{g_refused.load(std::memory_order_relaxed)};
 }
 
-bool DwarfStepper::Begin(const FrameRegs& at, bool pc_is_return, uintptr_t fn_end,
-                         const void* ucontext) {
+bool DwarfStepper::Begin(const FrameRegs& at, bool pc_is_return, const void* ucontext) {
   unw_context_t ctx;
   std::memset(&ctx, 0, sizeof ctx);
   auto* r = reinterpret_cast<uint64_t*>(&ctx);
@@ -74,18 +73,12 @@ bool DwarfStepper::Begin(const FrameRegs& at, bool pc_is_return, uintptr_t fn_en
   //  - a return address is looked up at the call instruction (pc - 1): rows
   //    starting at or below pc - 2, i.e. at the call or before it;
   //  - an exact pc is handed over as pc + 1: rows starting at or below pc,
-  //    the one in force at pc. At the FDE's last byte pc + 1 would be looked
-  //    up in the next function's FDE: pc then (the walker steps a `ret`
-  //    there itself, see unwind_walk.cc).
-  if (pc_is_return) {
-    r[kRip] = at.pc - 1;
-  } else {
-    r[kRip] = at.pc + 1 < fn_end ? at.pc + 1 : at.pc;
-  }
+  //    the one in force at pc (at the FDE's last byte pc + 1 would be looked
+  //    up in the next function's FDE: unwind_walk.cc hands libunwind no such
+  //    pc, ExactPcStaysInFde).
+  r[kRip] = pc_is_return ? at.pc - 1 : at.pc + 1;
   return unw_init_local(Cursor(cursor_), &ctx) == UNW_ESUCCESS;
 }
-
-void DwarfStepper::SetFp(uintptr_t fp) { unw_set_reg(Cursor(cursor_), UNW_X86_64_RBP, fp); }
 
 int DwarfStepper::Step(FrameRegs* caller) {
   unw_cursor_t* c = Cursor(cursor_);
@@ -118,7 +111,6 @@ bool WarmUpDwarf(std::string* error) {
   for (; frames < 64 && unw_step(&cursor) > 0; ++frames) {
     unw_word_t v = 0;
     unw_get_reg(&cursor, UNW_X86_64_RBP, &v);
-    unw_set_reg(&cursor, UNW_X86_64_RBP, v);  // the same value: touches the set path
   }
   if (frames == 0) {
     if (error) *error = "libunwind found no unwind information for lcprof itself";

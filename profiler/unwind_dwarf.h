@@ -22,15 +22,13 @@ class DwarfStepper {
  public:
   // Positions the cursor on the frame `at`. `pc_is_return`: at.pc is a return
   // address (the lookup then uses pc - 1, the call instruction's row).
-  // Otherwise at.pc is an exact (interrupted) pc and `fn_end` the end of its
-  // function's FDE: libunwind applies only the CFI rows that start strictly
-  // below the pc it is given (return-address semantics), so an exact pc is
-  // handed over as pc + 1 to get the row in force *at* pc (pc when pc + 1
-  // would leave the FDE). With a ucontext every register comes from it;
-  // otherwise only pc, sp and fp are known and the rest read as 0. Signal-safe.
-  bool Begin(const FrameRegs& at, bool pc_is_return, uintptr_t fn_end, const void* ucontext);
-  // Replaces the frame's rbp as libunwind sees it (the walker's rbp fence).
-  void SetFp(uintptr_t fp);
+  // Otherwise at.pc is an exact (interrupted) pc: libunwind applies only the
+  // CFI rows that start strictly below the pc it is given (return-address
+  // semantics), so an exact pc is handed over as pc + 1 to get the row in
+  // force *at* pc; the caller makes sure pc + 1 lies in the same FDE. With a
+  // ucontext every register comes from it; otherwise only pc, sp and fp are
+  // known and the rest read as 0. Signal-safe.
+  bool Begin(const FrameRegs& at, bool pc_is_return, const void* ucontext);
   // Steps to the caller: 1 with *caller filled; 0 when libunwind stops, with
   // *caller holding the registers it reached (unchanged or pc 0 at the
   // outermost frame, else a caller in code it has no unwind info for); -1 on

@@ -237,7 +237,7 @@ int WalkMixed(const UnwindStart& start, StackBounds stack, uintptr_t* out, int m
     const bool use_libunwind =
         rule.kind == FrameRule::kComplex || (IsRuleStep(rule.kind) && !hybrid && !exact);
     if (use_libunwind && LibunwindMayStep(rule, cur, exact, win, stack, regs != nullptr)) {
-      if (!live && !dwarf.Begin(cur, !exact, UINTPTR_MAX, regs)) {
+      if (!live && !dwarf.Begin(cur, !exact, regs)) {
         return walk.End(kFrameDwarfFailed);
       }
       if (rule.kind == FrameRule::kComplex) g_fallbacks.fetch_add(1, std::memory_order_relaxed);

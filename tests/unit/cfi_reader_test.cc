@@ -65,7 +65,7 @@ bool StepByRule(const FrameRule& r, uintptr_t pc, uintptr_t sp, uintptr_t fp, ui
 bool StepByLibunwind(uintptr_t pc, uintptr_t sp, uintptr_t fp, uintptr_t* out) {
   DwarfWalkScope scope;
   DwarfStepper stepper;
-  if (!stepper.Begin(FrameRegs{pc, sp, fp}, false, UINTPTR_MAX, nullptr)) return false;
+  if (!stepper.Begin(FrameRegs{pc, sp, fp}, false, nullptr)) return false;
   FrameRegs caller;
   // 0 (the walk's end) is what it answers when the caller it reached, an
   // address on this stack, has no unwind information: the registers are
