@@ -1,6 +1,6 @@
 // The per-thread libcall record (the "M" of ../shared/docs/libcall-contract.md).
 // Writers are the wrappers in libcall/ (scope.h); the one reader is the
-// profiler's SIGPROF handler on the same thread (profiler/signal_handler.cc).
+// profiler's SIGPROF handler on the same thread (profiler/sampling/signal_handler.cc).
 #pragma once
 
 #include <atomic>

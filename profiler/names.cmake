@@ -2,8 +2,8 @@
 # demangling through libiberty (C++, Rust legacy and v0, D) and JIT code named
 # from the runtime's perf map.
 target_sources(lcprof_core PRIVATE
-  profiler/demangle.cc
-  profiler/perf_map.cc)
+  profiler/output/demangle.cc
+  profiler/output/perf_map.cc)
 
 # libiberty from Debian's libiberty-dev: a static archive of PIC objects, so it
 # links into liblcprof.so, where --exclude-libs,ALL keeps its names hidden.

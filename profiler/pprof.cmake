@@ -5,11 +5,11 @@
 # is linked for any of it: liblcprof.so loads no libprotobuf and no zlib
 # (docs/architecture.md, "Linking").
 target_sources(lcprof_core PRIVATE
-  profiler/pprof_model.cc
-  profiler/proto_wire.cc
-  profiler/pprof_encode.cc
-  profiler/crc32.cc
-  profiler/gzip_writer.cc)
+  profiler/output/pprof_model.cc
+  profiler/output/proto_wire.cc
+  profiler/output/pprof_encode.cc
+  profiler/output/crc32.cc
+  profiler/output/gzip_writer.cc)
 
 # zlib.h gives gzip_writer.cc the types and constants of the functions it
 # looks up with dlsym; nothing links against libz.

@@ -4,14 +4,14 @@
 # LLVM libunwind (unwind_dwarf) and the dwarf/hybrid walk (unwind_walk).
 # See docs/unwinding.md.
 target_sources(lcprof_core PRIVATE
-  profiler/unwinder.cc
-  profiler/unwind_fp.cc
-  profiler/code_modules.cc
-  profiler/cfi_reader.cc
-  profiler/frame_rule_cache.cc
-  profiler/unload_guard.cc
-  profiler/unwind_dwarf.cc
-  profiler/unwind_walk.cc)
+  profiler/unwinding/unwinder.cc
+  profiler/unwinding/unwind_fp.cc
+  profiler/unwinding/code_modules.cc
+  profiler/unwinding/cfi_reader.cc
+  profiler/unwinding/frame_rule_cache.cc
+  profiler/unwinding/unload_guard.cc
+  profiler/unwinding/unwind_dwarf.cc
+  profiler/unwinding/unwind_walk.cc)
 
 # LLVM libunwind, static and private: liblcprof.so links with
 # --exclude-libs,ALL, so none of its unw_*/_Unwind_* symbols is exported and

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "profiler/options.h"
+#include "profiler/base/options.h"
 #include "proto/profile.pb.h"
 
 namespace {
@@ -61,7 +61,7 @@ struct Summary {
   std::string rate;  // "; N Hz asked, M achieved" from the profile's rate comment, or ""
 };
 
-// The rate comment the profiler writes (profiler/session.cc): "lcprof: timer
+// The rate comment the profiler writes (profiler/control/session.cc): "lcprof: timer
 // KIND, requested N Hz, achieved M Hz (...)".
 std::string RateFromComment(const std::string& c) {
   const size_t req = c.find("requested "), ach = c.find("achieved ");

@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "libcall/libcall_id.h"
-#include "profiler/pprof_encode.h"
-#include "profiler/pprof_writer.h"
-#include "profiler/proc_maps.h"
+#include "profiler/output/pprof_encode.h"
+#include "profiler/output/pprof_writer.h"
+#include "profiler/base/proc_maps.h"
 
 namespace lcprof {
 namespace {

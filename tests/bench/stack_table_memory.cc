@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "profiler/options.h"
-#include "profiler/sample_storage.h"
+#include "profiler/base/options.h"
+#include "profiler/sampling/sample_storage.h"
 
 namespace {
 

@@ -11,8 +11,8 @@
 #include <atomic>
 #include <string>
 
-#include "profiler/sample.h"
-#include "profiler/unwinder.h"
+#include "profiler/unwinding/sample.h"
+#include "profiler/unwinding/unwinder.h"
 
 namespace lcprof {
 namespace {

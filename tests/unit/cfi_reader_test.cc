@@ -3,7 +3,7 @@
 // lcprof's row gives must equal the one libunwind computes from the same
 // registers on the same stack. Also the row kinds of known code (PLT stubs,
 // thread roots) and what the reader does with addresses without CFI.
-#include "profiler/cfi_reader.h"
+#include "profiler/unwinding/cfi_reader.h"
 
 #include <gtest/gtest.h>
 #include <sys/auxv.h>
@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "profiler/code_modules.h"
-#include "profiler/unwind_dwarf.h"
+#include "profiler/unwinding/code_modules.h"
+#include "profiler/unwinding/unwind_dwarf.h"
 
 namespace lcprof {
 namespace {

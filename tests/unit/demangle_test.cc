@@ -3,7 +3,7 @@
 // C++ exactly as the C++ runtime's own demangler writes it, and anything else
 // (C, JIT names, junk, every truncation of a valid name) unchanged or at
 // least without a crash.
-#include "profiler/demangle.h"
+#include "profiler/output/demangle.h"
 
 #include <cxxabi.h>
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // Unit tests for profiler/elf_symbols.{h,cc}: symbol tables, build IDs and load
 // segments of real binaries (this test, libc, the vDSO), a hand-built image for
 // the dedup/overlap rules, and malformed input that must never crash.
-#include "profiler/elf_symbols.h"
+#include "profiler/output/elf_symbols.h"
 
 #include <elf.h>
 #include <gtest/gtest.h>
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "profiler/proc_maps.h"
+#include "profiler/base/proc_maps.h"
 
 extern "C" __attribute__((noinline)) int lcprof_elf_test_marker(int x) {
   asm volatile("" : "+r"(x));  // keep the body from being folded away

@@ -1,7 +1,7 @@
 // The frame-rule cache alone: hits and misses, the bounded probe (a full
 // neighbourhood refuses, never waits), Clear, and exact contents after
 // concurrent inserts of the same and of different keys.
-#include "profiler/frame_rule_cache.h"
+#include "profiler/unwinding/frame_rule_cache.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // input back, for empty, small, block-sized and multi-block inputs. Also the
 // CRC-32 (crc32.h) the stored path writes, against its published check value.
 // Built twice: plain, and under ASan, where zlib must not be opened.
-#include "profiler/gzip_writer.h"
+#include "profiler/output/gzip_writer.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -15,7 +15,7 @@
 #include <random>
 #include <string>
 
-#include "profiler/crc32.h"
+#include "profiler/output/crc32.h"
 
 namespace lcprof {
 

@@ -16,9 +16,9 @@
 #include "libcall/record.h"
 #include "libcall/scope.h"
 #include "libcall/signal_guard.h"
-#include "profiler/signal_handler.h"
-#include "profiler/signal_weight.h"
-#include "profiler/thread_stack.h"
+#include "profiler/sampling/signal_handler.h"
+#include "profiler/sampling/signal_weight.h"
+#include "profiler/unwinding/thread_stack.h"
 #include "tests/unit/stack_table_entries.h"
 
 namespace lcprof::libcall {

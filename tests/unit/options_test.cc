@@ -1,5 +1,5 @@
 // Reading LCPROF_* variables and expanding output patterns.
-#include "profiler/options.h"
+#include "profiler/base/options.h"
 
 #include <gtest/gtest.h>
 

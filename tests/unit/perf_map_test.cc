@@ -1,7 +1,7 @@
 // Unit tests for profiler/perf_map.{h,cc}: the line format as runtimes write
 // it, malformed lines skipped, lookups at range edges, the newest of
 // overlapping entries, and files that are missing, huge, or not to be trusted.
-#include "profiler/perf_map.h"
+#include "profiler/output/perf_map.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

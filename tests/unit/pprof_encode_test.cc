@@ -2,14 +2,14 @@
 // (pprof_model.h): a model with every field of every message set decodes
 // through libprotobuf to the same values, the bytes are the ones libprotobuf
 // itself writes for that message, and zeros are left out.
-#include "profiler/pprof_encode.h"
+#include "profiler/output/pprof_encode.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "profiler/pprof_model.h"
+#include "profiler/output/pprof_model.h"
 #include "proto/profile.pb.h"
 
 namespace lcprof::pprof {

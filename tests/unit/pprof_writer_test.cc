@@ -3,7 +3,7 @@
 // samples, thread labels, the libcall frame, and an atomic gzipped file that
 // reads back. Profiles are judged as libprotobuf decodes them from the
 // encoded bytes.
-#include "profiler/pprof_writer.h"
+#include "profiler/output/pprof_writer.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "libcall/libcall_id.h"
-#include "profiler/pprof_encode.h"
-#include "profiler/proc_maps.h"
+#include "profiler/output/pprof_encode.h"
+#include "profiler/base/proc_maps.h"
 #include "proto/profile.pb.h"
 
 extern "C" __attribute__((noinline)) int writer_test_leaf(int x) { return x * 3 + 1; }

@@ -1,6 +1,6 @@
 // Unit tests for profiler/proc_maps.{h,cc}: parsing /proc/PID/maps text, which
 // the symbolizer relies on to find the module behind each sampled address.
-#include "profiler/proc_maps.h"
+#include "profiler/base/proc_maps.h"
 
 #include <gtest/gtest.h>
 

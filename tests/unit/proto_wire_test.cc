@@ -3,7 +3,7 @@
 // written field by field and decoded by libprotobuf, the judge, with values
 // at the edges (0, 127/128, 2^63, negative int64) and nested messages whose
 // length prefix needs more than the reserved byte.
-#include "profiler/proto_wire.h"
+#include "profiler/output/proto_wire.h"
 
 #include <google/protobuf/unknown_field_set.h>
 #include <gtest/gtest.h>

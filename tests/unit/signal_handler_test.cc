@@ -1,7 +1,7 @@
 // The SIGPROF handler with real signals: stacks from the interrupted context,
 // from the libcall record, the stale-record guard, unknown stack bounds,
 // errno preserved, thread names, and a disarm that waits for handlers.
-#include "profiler/signal_handler.h"
+#include "profiler/sampling/signal_handler.h"
 
 #include <gtest/gtest.h>
 #include <pthread.h>
@@ -18,9 +18,9 @@
 #include "libcall/record.h"
 #include "libcall/scope.h"
 #include "libcall/signal_guard.h"
-#include "profiler/platform.h"
-#include "profiler/signal_weight.h"
-#include "profiler/thread_stack.h"
+#include "profiler/base/platform.h"
+#include "profiler/sampling/signal_weight.h"
+#include "profiler/unwinding/thread_stack.h"
 #include "tests/unit/stack_table_entries.h"
 
 namespace lcprof {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "profiler/stack_table.h"
+#include "profiler/sampling/stack_table.h"
 
 namespace lcprof {
 

@@ -2,7 +2,7 @@
 // exact counts, under concurrent inserts from several threads and from real
 // signals that interrupt inserts on their own thread; overflow counted as
 // lost with its CPU and never blocking; reuse after Reset.
-#include "profiler/stack_table.h"
+#include "profiler/sampling/stack_table.h"
 
 #include <gtest/gtest.h>
 #include <pthread.h>

@@ -1,6 +1,6 @@
 // Unit tests for profiler/symbolizer.{h,cc}: resolving runtime addresses of
 // this very process (its own code, libc, the vDSO) and synthetic mappings.
-#include "profiler/symbolizer.h"
+#include "profiler/output/symbolizer.h"
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // The thread-name table alone (thread_names.h): a thread's own name, learned
 // once; many threads at once; a full table leaves threads unnamed without
 // blocking; reuse after Reset.
-#include "profiler/thread_names.h"
+#include "profiler/sampling/thread_names.h"
 
 #include <gtest/gtest.h>
 #include <pthread.h>

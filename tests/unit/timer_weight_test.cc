@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include "profiler/signal_weight.h"
-#include "profiler/thread_timer_slot.h"
+#include "profiler/sampling/signal_weight.h"
+#include "profiler/timers/thread_timer_slot.h"
 
 namespace lcprof {
 namespace {

@@ -1,13 +1,13 @@
 // The frame-pointer walker on real frames of this thread and on crafted,
 // hostile stacks: it must follow a valid chain exactly and never read outside
 // [floor, stack.hi).
-#include "profiler/unwind_fp.h"
+#include "profiler/unwinding/unwind_fp.h"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "profiler/sample.h"
+#include "profiler/unwinding/sample.h"
 
 namespace lcprof {
 namespace {

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "profiler/sample.h"
-#include "profiler/unwinder.h"
+#include "profiler/unwinding/sample.h"
+#include "profiler/unwinding/unwinder.h"
 
 namespace lcprof {
 namespace {

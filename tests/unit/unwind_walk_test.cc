@@ -3,7 +3,7 @@
 // with -mno-omit-leaf-frame-pointer), walks from a ucontext and from a
 // libcall-style record, and the signal-safety guarantees: no malloc and no
 // dl_iterate_phdr (the loader's lock) reached from a walk.
-#include "profiler/unwind_walk.h"
+#include "profiler/unwinding/unwind_walk.h"
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>
@@ -17,12 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "profiler/cfi_reader.h"
-#include "profiler/code_modules.h"
-#include "profiler/sample.h"
-#include "profiler/unload_guard.h"
-#include "profiler/unwind_dwarf.h"
-#include "profiler/unwinder.h"
+#include "profiler/unwinding/cfi_reader.h"
+#include "profiler/unwinding/code_modules.h"
+#include "profiler/unwinding/sample.h"
+#include "profiler/unwinding/unload_guard.h"
+#include "profiler/unwinding/unwind_dwarf.h"
+#include "profiler/unwinding/unwinder.h"
 
 // Interposed allocator and loader iteration: count calls made while a walk
 // runs on this thread (t_counting). dl_iterate_phdr here is also what

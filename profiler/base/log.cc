@@ -1,0 +1,30 @@
+// See log.h. One write(2) per line, so lines from several processes sharing a
+// terminal do not interleave mid-line.
+#include "profiler/base/log.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+namespace lcprof {
+
+void LogLine(const char* format, ...) {
+  const int saved_errno = errno;
+  char line[1024] = "lcprof: ";
+  size_t used = strlen(line);
+  va_list ap;
+  va_start(ap, format);
+  int n = vsnprintf(line + used, sizeof line - used - 1, format, ap);
+  va_end(ap);
+  if (n > 0) used += static_cast<size_t>(n) < sizeof line - used - 1 ? static_cast<size_t>(n)
+                                                                      : sizeof line - used - 2;
+  line[used++] = '\n';
+  ssize_t ignored = write(STDERR_FILENO, line, used);
+  (void)ignored;
+  errno = saved_errno;
+}
+
+}  // namespace lcprof

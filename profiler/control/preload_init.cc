@@ -1,0 +1,119 @@
+// Start-up for the LD_PRELOAD (and environment-driven) mode: when LCPROF_OUT is
+// set, profiling starts as the library loads and the profile is written when
+// the program exits (return from main or exit()). Without LCPROF_OUT nothing
+// starts and the program runs exactly as without lcprof.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "libcall/libcall_id.h"
+#include "profiler/control/exec_guard.h"
+#include "profiler/base/log.h"
+#include "profiler/base/options.h"
+#include "profiler/control/session.h"
+
+namespace lcprof {
+namespace {
+
+// LCPROF_LIBCALLS: unknown names are reported and skipped; the valid ones apply.
+void ApplyLibcallSelection(const std::string& selection, const char* what) {
+  std::string unknown;
+  if (!libcall::ConfigureLibcalls(selection, &unknown)) {
+    LogLine("%s: unknown call(s) '%s' ignored (see docs/libcall.md for the list)", what,
+            unknown.c_str());
+  }
+}
+
+// The root of a profiled tree and the files of its processes. The first
+// process to start from LCPROF_OUT claims the root by creating
+// ".<name>.lcprof-root" beside the file (<name> as given, %p unexpanded) with
+// its pid; it — or the program that replaces it by exec, which keeps its pid
+// — is the process the user profiled, and removes the claim at exit. A claim
+// whose process is gone is stale and taken over. (A file, not an
+// environment variable: shells rebuild their children's environment and do
+// not reliably pass on what a library set before their main.)
+//  - Files: no two processes may write the same one. With %p in the pattern
+//    each already has its own; without, the root writes <file> and every
+//    other process (its descendants) <file>.<pid>.
+//  - Empty profiles: the root always writes its file, saying in a comment why
+//    it is empty when it is; a descendant that got no sample writes none.
+
+// Set when this process owns the root claim. A plain array: it is written by
+// the constructor below, which may run before this file's dynamic initialisers.
+char g_claim_path[4096];
+
+std::string ClaimPathFor(const std::string& file) {
+  size_t slash = file.rfind('/');
+  std::string dir = slash == std::string::npos ? "" : file.substr(0, slash + 1);
+  std::string base = slash == std::string::npos ? file : file.substr(slash + 1);
+  return dir + "." + base + ".lcprof-root";
+}
+
+bool WriteClaim(const std::string& claim, int flags) {
+  int fd = open(claim.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+  if (fd < 0) return false;
+  std::string pid = std::to_string(getpid()) + "\n";
+  bool ok = write(fd, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size());
+  close(fd);
+  return ok;
+}
+
+long ReadClaim(const std::string& claim) {
+  int fd = open(claim.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char buf[32] = {};
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  return n > 0 ? strtol(buf, nullptr, 10) : -1;
+}
+
+void ChooseFileAndRole(Options* options) {
+  const std::string claim = ClaimPathFor(options->output_pattern);
+  bool root = WriteClaim(claim, O_EXCL);
+  if (!root) {
+    long owner = ReadClaim(claim);
+    if (owner == getpid()) {
+      root = true;  // the root's successor after exec
+    } else if (owner <= 0 || (kill(static_cast<pid_t>(owner), 0) != 0 && errno == ESRCH)) {
+      root = WriteClaim(claim, O_TRUNC);  // stale: its process is gone
+    }
+  }
+  if (root) {
+    if (claim.size() < sizeof g_claim_path) memcpy(g_claim_path, claim.c_str(), claim.size() + 1);
+  } else if (options->output_pattern.find("%p") == std::string::npos) {
+    options->output_pattern += ".%p";
+  }
+  options->write_if_empty = root;
+}
+
+void StopAtExit() {
+  if (ProfilingRunning()) {
+    std::string error;
+    if (!StopProfiling(nullptr, &error)) LogLine("%s", error.c_str());
+  }
+  // Only the process that made the claim (not a forked child that inherited
+  // the variable) removes it.
+  if (g_claim_path[0] != '\0' && ReadClaim(g_claim_path) == getpid()) unlink(g_claim_path);
+}
+
+__attribute__((constructor)) void StartFromEnvironment() {
+  InstallExecGuard(StopAtExit);
+  std::optional<Options> options = OptionsFromEnvironment();
+  if (!options) return;
+  ChooseFileAndRole(&*options);
+  ApplyLibcallSelection(options->libcalls, "LCPROF_LIBCALLS");
+  std::string error;
+  if (!StartProfiling(*options, &error)) {
+    LogLine("LCPROF_OUT: %s; not profiling", error.c_str());
+    return;
+  }
+  atexit(StopAtExit);
+}
+
+}  // namespace
+}  // namespace lcprof

@@ -1,0 +1,273 @@
+// Session start/stop, and what a fork does to a session; see session.h.
+//
+// Fork: the child has one thread and no timer (POSIX timers and itimers are
+// not inherited; perf counters it inherits as descriptors belong to the
+// parent's threads). It drops the parent's session objects and timers,
+// empties its copy of the parent's sample storage (its profile holds none of
+// the parent's samples) and, so that no two processes ever write the same
+// file, starts a session of its own into that storage, with timers of its
+// own, whose file is named by its pid: the pattern itself when it contains
+// "%p", else "<pattern>.%p". It writes that file only if it got samples.
+//
+// Threads: the hooks installed here give each thread the pthread_create
+// wrapper starts its stack bounds and (LCPROF_TIMER=thread|perf) its own
+// timer, and delete that timer when it ends; threads alive at start get
+// theirs from the timer engine (/proc/self/task) and their stack bounds from
+// the handshake in thread_stack.h.
+#include "profiler/control/session.h"
+
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+
+#include "libcall/next_symbols.h"
+#include "libcall/thread_hooks.h"
+#include "profiler/base/log.h"
+#include "profiler/base/platform.h"
+#include "profiler/output/pprof_writer.h"
+#include "profiler/base/proc_maps.h"
+#include "profiler/sampling/sample_storage.h"
+#include "profiler/timers/sample_timer.h"
+#include "profiler/sampling/signal_handler.h"
+#include "profiler/sampling/signal_weight.h"
+#include "profiler/output/symbolizer.h"
+#include "profiler/unwinding/thread_stack.h"
+#include "profiler/timers/thread_timers.h"
+#include "profiler/unwinding/unwinder.h"
+
+namespace lcprof {
+namespace {
+
+struct Session {
+  Options options;
+  std::string path;
+  std::unique_ptr<SampleStorage> storage;  // what the SIGPROF handler fills
+  std::unique_ptr<SampleTimer> timer;
+  int64_t start_nanos = 0;
+  uint64_t start_cpu_nanos = 0;  // the process's CPU time at start
+};
+
+// Totals of the stack table, lost samples apart. Control path, once disarmed.
+struct SampleTotals {
+  uint64_t samples = 0;
+  uint64_t cpu_nanos = 0;
+};
+
+SampleTotals CountSamples(const StackTable& table) {
+  SampleTotals t;
+  table.ForEachStack([&t](const StackTable::StackView& v) {
+    t.samples += v.samples;
+    t.cpu_nanos += v.cpu_nanos;
+  });
+  return t;
+}
+
+uint64_t ProcessCpuNanos() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// How long start waits for threads alive before it to report their stacks.
+constexpr int kStackHandshakeMillis = 100;
+
+std::mutex g_mutex;
+Session* g_session = nullptr;      // guarded by g_mutex
+std::atomic<pid_t> g_session_pid;  // the process g_session belongs to; 0 when none
+
+void OnThreadStart() {
+  InitThisThreadStack();
+  ThreadTimersOnThreadStart();
+}
+
+void OnThreadExit() { ThreadTimersOnThreadExit(); }
+
+// The profile's statement of the rate: what was asked, what the samples
+// achieved (samples per CPU-second they stand for). lcprof record's summary
+// line reads "requested N Hz" and "achieved M Hz" from it.
+std::string RateComment(const Session& s, TimerKind ran, const SampleTotals& totals) {
+  const uint64_t samples = totals.samples, cpu_nanos = totals.cpu_nanos;
+  const double achieved =
+      cpu_nanos == 0 ? 0.0 : static_cast<double>(samples) * 1e9 / static_cast<double>(cpu_nanos);
+  const uint64_t mean = samples == 0 ? 0 : cpu_nanos / samples;
+  std::string timer = TimerKindName(ran);
+  if (ran != s.options.timer) {
+    timer += std::string(" (") + TimerKindName(s.options.timer) + " refused)";
+  }
+  return "lcprof: timer " + timer + ", requested " + std::to_string(s.options.hz) +
+         " Hz, achieved " + std::to_string(static_cast<long long>(achieved + 0.5)) +
+         " Hz (period " + std::to_string(s.timer->period_nanos()) + " ns; " +
+         std::to_string(samples) + " samples of " + std::to_string(mean) + " ns CPU on average)";
+}
+
+std::string MainExecutable() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+// `storage`: an emptied storage for options.max_stacks to use, or null for a
+// new one.
+bool StartLocked(const Options& options, std::string* error,
+                 std::unique_ptr<SampleStorage> storage = nullptr) {
+  if (g_session != nullptr) {
+    *error = "profiling is already running (into '" + g_session->path + "')";
+    return false;
+  }
+  auto s = std::make_unique<Session>();
+  s->options = options;
+  s->path = ExpandOutputPattern(options.output_pattern, getpid());
+  std::string why;
+  if (!CheckOutputWritable(s->path, &why)) {
+    *error = "cannot write the profile to '" + s->path + "': " + why;
+    return false;
+  }
+  libcall::ResolveNextSymbols();
+  libcall::SetThreadHooks({OnThreadStart, OnThreadExit});
+  InitThisThreadStack();
+  s->storage = storage != nullptr
+                   ? std::move(storage)
+                   : std::make_unique<SampleStorage>(static_cast<size_t>(options.max_stacks));
+  if (!s->storage->ok()) {
+    *error = "cannot reserve " + std::to_string(s->storage->reserved_bytes() >> 20) +
+             " MiB of address space for " + std::to_string(options.max_stacks) +
+             " stacks (LCPROF_STACKS)";
+    return false;
+  }
+  if (!InstallProfSignalHandler()) {
+    *error = "cannot install the SIGPROF handler";
+    return false;
+  }
+  if (!ConfigureUnwinder(options.unwind, options.depth, error)) return false;
+  s->timer = MakeSampleTimer(options.timer);
+  s->start_nanos = WallTimeNanos();
+  s->start_cpu_nanos = ProcessCpuNanos();
+  // Armed before the timers start: a thread's exit settlement may come at
+  // once, and it needs the storage.
+  ArmProfSignalHandler(s->storage.get());
+  if (!s->timer->Start(options.hz, error)) {
+    DisarmProfSignalHandler();
+    return false;
+  }
+  LearnOtherThreadStacks(kStackHandshakeMillis);
+  g_session = s.release();
+  g_session_pid.store(static_cast<pid_t>(syscall(SYS_getpid)), std::memory_order_release);
+  return true;
+}
+
+// Why a profile holds no sample, for its comment: the CPU time the process
+// used while profiled against the sampling period.
+std::string EmptyProfileComment(const Session& s) {
+  auto ms = [](uint64_t nanos) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.1f ms", static_cast<double>(nanos) / 1e6);
+    return std::string(buf);
+  };
+  const uint64_t cpu = ProcessCpuNanos() - s.start_cpu_nanos;
+  const uint64_t period = s.timer->period_nanos();
+  const std::string used = "lcprof: no samples: the process used " + ms(cpu) +
+                           " of CPU time while profiled, " + (cpu < period ? "less" : "more") +
+                           " than one sampling period (" + ms(period) + " at " +
+                           std::to_string(s.options.hz) + " Hz)";
+  if (cpu < period) return used;
+  // CPU-time timers are checked at the kernel's tick: a process that runs in
+  // bursts shorter than a tick (a shell forking children) can pass several
+  // periods without a signal.
+  return used +
+         ", but timers are checked at the kernel's tick: work in bursts shorter than a "
+         "tick, or with SIGPROF blocked, can go unsampled";
+}
+
+bool StopLocked(StopReport* report, std::string* error) {
+  if (g_session == nullptr) {
+    *error = "profiling is not running";
+    return false;
+  }
+  std::unique_ptr<Session> s(g_session);
+  g_session = nullptr;
+  g_session_pid.store(0, std::memory_order_release);
+  if (report != nullptr) report->options = s->options;
+  s->timer->Stop();
+  // From here no handler touches the storage: its counts are final.
+  DisarmProfSignalHandler();
+  const StackTable& stacks = s->storage->stacks;
+  const SampleTotals totals = CountSamples(stacks);
+  const uint64_t lost = stacks.lost_samples();
+  if (!s->options.write_if_empty && totals.samples == 0 && lost == 0) return true;
+
+  ProfileMeta meta;
+  meta.start_time_nanos = s->start_nanos;
+  meta.duration_nanos = WallTimeNanos() - s->start_nanos;
+  meta.period_nanos = static_cast<int64_t>(s->timer->period_nanos());
+  meta.main_executable = MainExecutable();
+  meta.comments.push_back(RateComment(*s, s->timer->kind(), totals));
+  meta.comments.push_back(UnwindStatsComment());
+  meta.comments.push_back("lcprof: " + std::to_string(totals.samples) + " samples, " +
+                          std::to_string(lost) + " lost");
+  if (totals.samples == 0 && lost == 0) meta.comments.push_back(EmptyProfileComment(*s));
+  Symbolizer symbolizer(ReadProcMaps());
+  auto profile = BuildProfile(stacks, s->storage->thread_names.Names(), meta, symbolizer);
+  if (!WriteProfileFile(profile, s->path, error)) return false;
+  if (report != nullptr) {
+    report->path = s->path;
+    report->samples = totals.samples;
+    report->lost_samples = lost;
+  }
+  return true;
+}
+
+void PrepareFork() { g_mutex.lock(); }
+void ParentAfterFork() { g_mutex.unlock(); }
+
+void ChildAfterFork() {
+  // The parent's thread that held the mutex is this thread's counterpart.
+  new (&g_mutex) std::mutex();
+  g_session_pid.store(0, std::memory_order_relaxed);
+  if (g_session == nullptr) return;
+  ResetProfSignalHandlerAfterFork();
+  ResetThreadTimersAfterFork();
+  Session* parent = g_session;
+  g_session = nullptr;
+  Options child = parent->options;
+  // Disarmed and alone, the child keeps its copy of the parent's storage
+  // mapped but emptied: its profile holds none of the parent's samples.
+  std::unique_ptr<SampleStorage> storage = std::move(parent->storage);
+  storage->Reset();
+  delete parent;
+  if (child.output_pattern.find("%p") == std::string::npos) child.output_pattern += ".%p";
+  child.write_if_empty = false;  // a descendant: a file only with samples
+  std::string error;
+  if (!StartLocked(child, &error, std::move(storage)))
+    LogLine("forked child %d not profiled: %s", getpid(), error.c_str());
+}
+
+std::once_flag g_atfork_once;
+
+}  // namespace
+
+bool StartProfiling(const Options& options, std::string* error) {
+  std::call_once(g_atfork_once,
+                 [] { pthread_atfork(PrepareFork, ParentAfterFork, ChildAfterFork); });
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return StartLocked(options, error);
+}
+
+bool StopProfiling(StopReport* report, std::string* error) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return StopLocked(report, error);
+}
+
+pid_t ProfilingProcess() { return g_session_pid.load(std::memory_order_acquire); }
+
+bool ProfilingRunning() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return g_session != nullptr;
+}
+
+}  // namespace lcprof

@@ -1,0 +1,427 @@
+// The per-thread timer registry and its signal-side weights; see
+// thread_timers.h. The engines themselves are timer_thread.cc (timer_create)
+// and timer_perf.cc (perf_event); this file decides when to arm and delete
+// them and what each of their signals is worth.
+//
+// LCPROF_TIMER=itimer keeps a slot per thread too, without a timer: the
+// process itimer's signal weighs the interrupted thread's CPU time since its
+// previous sample (from the slot's start for threads alive at start), and
+// the exit hook settles what the thread ran after its last sample.
+//
+// Weights: a timer with period P whose first expiry was drawn uniformly in
+// [1, P] expires at phase, phase + P, ... of its thread's CPU time. A signal
+// stands for every expiry reached by the thread's clock now and not yet
+// weighed (ExpiriesAt(clock) - expiries) times P: exact when signals merge or
+// arrive a tick late, and, thanks to the random phase, unbiased for a thread
+// that lives less than one period. The exit hook settles the expiries no
+// signal reported.
+#include "profiler/timers/thread_timers.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "profiler/base/log.h"
+#include "profiler/sampling/signal_handler.h"
+#include "profiler/timers/thread_timer_slot.h"
+
+namespace lcprof {
+namespace {
+
+// ---- state shared with the handler ----------------------------------------
+ThreadTimerSlot g_slots[kMaxTimedThreads];  // zero = kSlotFree
+// Bumped at each start and after the start's enumeration: a thread's cached
+// "my slot" (below) from another epoch is looked up again.
+std::atomic<uint32_t> g_cover_epoch{1};
+// Bumped at each start: a thread's CPU baseline from another session is void.
+std::atomic<uint32_t> g_session{1};
+
+// ---- control path, guarded by g_mutex --------------------------------------
+std::mutex g_mutex;
+bool g_active = false;
+TimerKind g_kind = TimerKind::kThread;
+uint64_t g_period = 0;
+uint64_t g_rng = 0;
+int g_hint = 0;  // where the next free-slot search starts
+bool g_reported_arm_failure = false;
+
+// Per-thread cache, touched only by its own thread (handler and hooks; the
+// hooks block SIGPROF while they write it). Trivially constructible and
+// initial-exec: no lazy-init guard or __tls_get_addr on the signal path.
+struct ThreadTimerTls {
+  uint32_t cover_epoch;  // g_cover_epoch when slot_plus1 was found
+  uint32_t slot_plus1;   // this thread's armed slot + 1; 0 = none
+  uint32_t session;      // g_session when last_cpu was set
+  uint32_t unused;
+  uint64_t last_cpu;  // thread CPU ns up to which itimer samples have weighed it
+};
+__attribute__((tls_model("initial-exec"))) thread_local ThreadTimerTls t_tls;
+
+uint32_t LoadState(ThreadTimerSlot& s) {
+  return std::atomic_ref<uint32_t>(s.state).load(std::memory_order_acquire);
+}
+uint32_t LoadGen(ThreadTimerSlot& s) {
+  return std::atomic_ref<uint32_t>(s.gen).load(std::memory_order_acquire);
+}
+
+pid_t Gettid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
+
+// SIGPROF blocked on the calling thread for a scope (raw system call: the
+// libc call may be wrapped).
+class BlockProf {
+ public:
+  BlockProf() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPROF);
+    syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old_, _NSIG / 8);
+  }
+  ~BlockProf() { syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old_, nullptr, _NSIG / 8); }
+  BlockProf(const BlockProf&) = delete;
+  BlockProf& operator=(const BlockProf&) = delete;
+
+ private:
+  sigset_t old_;
+};
+
+// The weight of a signal whose slot's clock now reads `elapsed`: the expiries
+// reached and not yet weighed. Only on the slot's own thread.
+uint64_t WeighExpiries(ThreadTimerSlot& s, uint64_t elapsed) {
+  std::atomic_ref<uint64_t> expiries(s.expiries);
+  const uint64_t reached = ExpiriesAt(elapsed, s.phase, s.period);
+  const uint64_t done = expiries.load(std::memory_order_relaxed);
+  if (reached <= done) return 0;
+  expiries.store(reached, std::memory_order_relaxed);
+  return (reached - done) * s.period;
+}
+
+// The slot's clock: the thread's CPU since arming, or its perf counter.
+// On the slot's own thread.
+uint64_t SlotElapsed(const ThreadTimerSlot& s) {
+  if (s.fd >= 0) return ReadPerfCounter(s.fd);
+  const uint64_t now = ThreadCpuNanosNow();
+  return now > s.cpu_at_arm ? now - s.cpu_at_arm : 0;
+}
+
+int Cookie(int index, uint32_t gen) {
+  return static_cast<int>(static_cast<uint32_t>(index) | ((gen & 0x7ffffu) << 12));
+}
+static_assert(kMaxTimedThreads <= 4096, "the cookie holds a slot index in 12 bits");
+
+// The armed slot of thread `tid`, or -1. Signal-safe scan.
+int FindArmedSlot(pid_t tid) {
+  for (int i = 0; i < kMaxTimedThreads; ++i) {
+    if (LoadState(g_slots[i]) == kSlotArmed && g_slots[i].tid == tid) return i;
+  }
+  return -1;
+}
+
+// This thread's armed slot, from its cache when the cache is current.
+// Signal-safe; `tid` is the calling thread.
+int MySlot(pid_t tid) {
+  const uint32_t epoch = g_cover_epoch.load(std::memory_order_acquire);
+  if (t_tls.cover_epoch == epoch) {
+    if (t_tls.slot_plus1 == 0) return -1;
+    ThreadTimerSlot& s = g_slots[t_tls.slot_plus1 - 1];
+    if (LoadState(s) == kSlotArmed && s.tid == tid) return static_cast<int>(t_tls.slot_plus1 - 1);
+  }
+  const int found = FindArmedSlot(tid);
+  t_tls.slot_plus1 = static_cast<uint32_t>(found + 1);
+  std::atomic_signal_fence(std::memory_order_release);
+  t_tls.cover_epoch = epoch;
+  return found;
+}
+
+uint64_t NextRandom() {
+  // splitmix64; seeded at start. Guarded by g_mutex.
+  uint64_t z = (g_rng += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+void ReportArmFailureLocked(pid_t tid, const std::string& why) {
+  if (g_reported_arm_failure) return;
+  g_reported_arm_failure = true;
+  LogLine("thread %d has no timer of its own (%s); the process timer covers it", tid, why.c_str());
+}
+
+void FreeSlotLocked(ThreadTimerSlot& s) {
+  if (g_kind == TimerKind::kPerf || s.fd >= 0) DisarmPerfCounter(s);
+  DisarmCpuClockTimer(s);
+  std::atomic_ref<uint32_t>(s.gen).fetch_add(1, std::memory_order_release);
+  std::atomic_ref<uint32_t>(s.state).store(kSlotFree, std::memory_order_release);
+}
+
+// Arms a timer for `tid` in a free slot; its index, or -1 with *error.
+int ArmLocked(pid_t tid, std::string* error) {
+  int index = -1;
+  for (int n = 0; n < kMaxTimedThreads; ++n) {
+    const int i = (g_hint + n) % kMaxTimedThreads;
+    if (LoadState(g_slots[i]) == kSlotFree) {
+      index = i;
+      break;
+    }
+  }
+  if (index < 0) {
+    *error = "more than " + std::to_string(kMaxTimedThreads) + " threads have timers";
+    return -1;
+  }
+  g_hint = (index + 1) % kMaxTimedThreads;
+  ThreadTimerSlot& s = g_slots[index];
+  s.tid = tid;
+  s.cpu_before = 0;
+  s.fd = -1;
+  s.has_timer = false;
+  if (g_kind == TimerKind::kItimer) {
+    // No timer of its own: the process itimer samples it; the slot keeps
+    // where its CPU accounting starts.
+    s.period = 0;
+    s.phase = 0;
+    if (!ReadThreadCpuNanos(tid, &s.cpu_at_arm)) {
+      *error = "cannot read the thread's CPU clock";
+      return -1;
+    }
+    std::atomic_ref<uint64_t>(s.expiries).store(s.cpu_at_arm, std::memory_order_relaxed);
+    std::atomic_ref<uint32_t>(s.state).store(kSlotArmed, std::memory_order_release);
+    return index;
+  }
+  s.period = g_period;
+  s.phase = 1 + NextRandom() % g_period;
+  if (g_kind == TimerKind::kPerf && s.phase < kMinPerfPeriodNanos) {
+    s.phase = g_period < kMinPerfPeriodNanos ? g_period : kMinPerfPeriodNanos;
+  }
+  std::atomic_ref<uint64_t>(s.expiries).store(0, std::memory_order_relaxed);
+  const bool ok = g_kind == TimerKind::kPerf
+                      ? ArmPerfCounter(s, error)
+                      : ArmCpuClockTimer(s, Cookie(index, LoadGen(s)), error);
+  if (!ok) return -1;
+  // Publishes every field above to the handler. A signal that beats this
+  // store is dropped; the next one weighs its expiry too.
+  std::atomic_ref<uint32_t>(s.state).store(kSlotArmed, std::memory_order_release);
+  return index;
+}
+
+// The thread ids in /proc/self/task.
+std::vector<pid_t> ListThreads() {
+  std::vector<pid_t> tids;
+  if (DIR* dir = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(dir)) {
+      const long tid = std::strtol(e->d_name, nullptr, 10);
+      if (tid > 0) tids.push_back(static_cast<pid_t>(tid));
+    }
+    closedir(dir);
+  }
+  return tids;
+}
+
+// One sample of `cpu_nanos` whose stack is the caller's (the exit path).
+__attribute__((noinline)) void RecordHere(uint64_t cpu_nanos) {
+  ucontext_t uc;
+  getcontext(&uc);
+  RecordSampleOutsideHandler(&uc, cpu_nanos);
+}
+
+void SetMyCache(int slot) {
+  t_tls.slot_plus1 = static_cast<uint32_t>(slot + 1);
+  std::atomic_signal_fence(std::memory_order_release);
+  t_tls.cover_epoch = g_cover_epoch.load(std::memory_order_acquire);
+}
+
+}  // namespace
+
+bool StartThreadTimers(TimerKind* kind, uint64_t period_nanos, std::string* error) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_session.fetch_add(1, std::memory_order_acq_rel);
+  g_cover_epoch.fetch_add(1, std::memory_order_acq_rel);
+  g_kind = *kind;
+  g_period = period_nanos < 1 ? 1 : period_nanos;
+  g_reported_arm_failure = false;
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  g_rng = static_cast<uint64_t>(ts.tv_nsec) ^ (static_cast<uint64_t>(getpid()) << 32);
+
+  // The calling thread first: it tells whether the kernel allows the engine.
+  const pid_t self = Gettid();
+  std::string why;
+  int mine = ArmLocked(self, &why);
+  if (mine < 0 && g_kind == TimerKind::kPerf) {  // refused: fall back
+    LogLine("LCPROF_TIMER=perf: %s; using LCPROF_TIMER=thread instead", why.c_str());
+    g_kind = TimerKind::kThread;
+    mine = ArmLocked(self, &why);
+  }
+  if (mine < 0) {
+    *error = why;
+    return false;
+  }
+  *kind = g_kind;
+  g_active = true;  // from here the start hook arms new threads itself
+  {
+    BlockProf block;
+    SetMyCache(mine);
+  }
+  for (pid_t tid : ListThreads()) {
+    if (FindArmedSlot(tid) >= 0) continue;  // this thread, or one that armed itself
+    if (ArmLocked(tid, &why) < 0 && why.find("No such process") == std::string::npos) {
+      ReportArmFailureLocked(tid, why);
+    }
+  }
+  g_cover_epoch.fetch_add(1, std::memory_order_acq_rel);
+  return true;
+}
+
+void StopThreadTimers() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (!g_active) return;
+  g_active = false;
+  for (ThreadTimerSlot& s : g_slots) {
+    if (LoadState(s) == kSlotArmed) FreeSlotLocked(s);
+  }
+  g_cover_epoch.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void ThreadTimersOnThreadStart() {
+  BlockProf block;
+  std::lock_guard<std::mutex> lock(g_mutex);
+  t_tls.session = g_session.load(std::memory_order_acquire);
+  t_tls.last_cpu = 0;  // a new thread: all its CPU time lies in this session
+  if (!g_active) return;
+  const pid_t tid = Gettid();
+  // A slot under this id belongs to an earlier thread that ended without the
+  // exit hook (the kernel reused its id): its timer measures a dead thread.
+  if (int stale = FindArmedSlot(tid); stale >= 0) FreeSlotLocked(g_slots[stale]);
+  std::string why;
+  const int slot = ArmLocked(tid, &why);
+  if (slot < 0) {
+    ReportArmFailureLocked(tid, why);
+  } else {
+    // Everything this thread ran so far (clone's return, libc's set-up, this
+    // hook) happened before its clock started: settled at exit.
+    ThreadTimerSlot& s = g_slots[slot];
+    if (s.period == 0) {
+      std::atomic_ref<uint64_t>(s.expiries).store(0, std::memory_order_relaxed);  // from birth
+    } else {
+      s.cpu_before = s.fd >= 0 ? ThreadCpuNanosNow() : s.cpu_at_arm;
+    }
+  }
+  SetMyCache(slot);
+}
+
+void ThreadTimersOnThreadExit() {
+  BlockProf block;  // no signal of this thread's timer runs from here on
+  std::lock_guard<std::mutex> lock(g_mutex);
+  const pid_t tid = Gettid();
+  uint64_t unreported = 0;
+  if (int slot = MySlot(tid); slot >= 0) {
+    ThreadTimerSlot& s = g_slots[slot];
+    const uint64_t done = std::atomic_ref<uint64_t>(s.expiries).load(std::memory_order_relaxed);
+    if (s.period == 0) {
+      const uint64_t now = ThreadCpuNanosNow();
+      if (now > done) unreported = now - done;
+    } else {
+      const uint64_t reached = ExpiriesAt(SlotElapsed(s), s.phase, s.period);
+      if (reached > done) unreported = (reached - done) * s.period;
+    }
+    unreported += s.cpu_before;
+    const uint64_t read_at = ThreadCpuNanosNow();
+    FreeSlotLocked(s);  // a signal still queued for it is stale (gen, fd) and dropped
+    unreported += ThreadCpuNanosNow() - read_at;  // deleting the timer, after its clock was read
+  }
+  // What the thread runs after this (TLS destructors, libc teardown) is the
+  // process timer's to sample, from here.
+  t_tls.last_cpu = ThreadCpuNanosNow();
+  t_tls.session = g_session.load(std::memory_order_acquire);
+  SetMyCache(-1);
+  if (unreported != 0 && g_active) RecordHere(unreported);
+}
+
+void ResetThreadTimersAfterFork() {
+  new (&g_mutex) std::mutex();  // its holder, if any, is not in this process
+  for (ThreadTimerSlot& s : g_slots) {
+    if (LoadState(s) != kSlotArmed) continue;
+    if (s.fd >= 0) close(s.fd);  // the child's copy of the parent's counter
+    s.fd = -1;
+    s.has_timer = false;  // POSIX timers are not inherited
+    std::atomic_ref<uint32_t>(s.gen).fetch_add(1, std::memory_order_relaxed);
+    std::atomic_ref<uint32_t>(s.state).store(kSlotFree, std::memory_order_relaxed);
+  }
+  g_active = false;
+  g_cover_epoch.fetch_add(1, std::memory_order_relaxed);
+}
+
+uint64_t WeighThreadTimerSignal(const siginfo_t* info) {
+  const auto cookie = static_cast<uint32_t>(info->si_value.sival_int);
+  ThreadTimerSlot& s = g_slots[cookie & 0xfffu];
+  if (LoadState(s) != kSlotArmed || (LoadGen(s) & 0x7ffffu) != (cookie >> 12)) return 0;
+  return WeighExpiries(s, SlotElapsed(s));
+}
+
+uint64_t WeighPerfSignal(const siginfo_t* info) {
+  const int fd = info->si_fd;
+  int slot = -1;
+  const uint32_t epoch = g_cover_epoch.load(std::memory_order_acquire);
+  if (t_tls.cover_epoch == epoch && t_tls.slot_plus1 != 0) {
+    ThreadTimerSlot& s = g_slots[t_tls.slot_plus1 - 1];
+    if (LoadState(s) == kSlotArmed && s.fd == fd) slot = static_cast<int>(t_tls.slot_plus1 - 1);
+  }
+  if (slot < 0) {
+    for (int i = 0; i < kMaxTimedThreads && slot < 0; ++i) {
+      if (LoadState(g_slots[i]) == kSlotArmed && g_slots[i].fd == fd) slot = i;
+    }
+    if (slot < 0) return 0;  // a counter already closed (stale)
+    SetMyCache(slot);
+  }
+  ThreadTimerSlot& s = g_slots[slot];
+  if (std::atomic_ref<uint64_t>(s.expiries).load(std::memory_order_relaxed) == 0) {
+    SetPerfCounterPeriod(fd, s.period);  // the random first period is over
+  }
+  return WeighExpiries(s, SlotElapsed(s));
+}
+
+uint64_t WeighUncoveredThreadSignal() {
+  const pid_t tid = Gettid();
+  if (int slot = MySlot(tid); slot >= 0) {
+    // Its own timer samples it. But SIGPROF is not queued: an itimer signal
+    // pending when the thread's timer fires absorbs that signal, so this one
+    // weighs whatever expiries of its own timer are due (usually none).
+    ThreadTimerSlot& s = g_slots[slot];
+    if (s.period == 0) {
+      // LCPROF_TIMER=itimer: the thread's CPU time since its previous sample.
+      std::atomic_ref<uint64_t> done(s.expiries);
+      const uint64_t now = ThreadCpuNanosNow();
+      const uint64_t before = done.load(std::memory_order_relaxed);
+      if (now <= before) return 0;
+      done.store(now, std::memory_order_relaxed);
+      return now - before;
+    }
+    if (s.fd >= 0 && std::atomic_ref<uint64_t>(s.expiries).load(std::memory_order_relaxed) == 0) {
+      return 0;  // a perf counter still in its first period: its own signal switches it
+    }
+    return WeighExpiries(s, SlotElapsed(s));
+  }
+  const uint32_t session = g_session.load(std::memory_order_acquire);
+  if (t_tls.session != session) {
+    // First sight in this session of a thread the hooks never saw: count
+    // from its birth (a thread alive at start always gets a slot unless
+    // arming failed; that failure was reported).
+    t_tls.last_cpu = 0;
+    std::atomic_signal_fence(std::memory_order_release);
+    t_tls.session = session;
+  }
+  const uint64_t now = ThreadCpuNanosNow();
+  const uint64_t weight = now > t_tls.last_cpu ? now - t_tls.last_cpu : 0;
+  t_tls.last_cpu = now;
+  return weight;
+}
+
+}  // namespace lcprof
