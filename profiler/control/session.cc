@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ucontext.h>
+
 #include <atomic>
 #include <cstdio>
 #include <memory>
@@ -86,7 +88,15 @@ void OnThreadStart() {
   ThreadTimersOnThreadStart();
 }
 
-void OnThreadExit() { ThreadTimersOnThreadExit(); }
+// The exit settlement: CPU the thread's timer passed but never signalled is
+// recorded with the thread's exit path as its stack.
+__attribute__((noinline)) void OnThreadExit() {
+  if (const uint64_t unreported = ThreadTimersOnThreadExit(); unreported != 0) {
+    ucontext_t uc;
+    getcontext(&uc);
+    RecordSampleOutsideHandler(&uc, unreported);
+  }
+}
 
 // The profile's statement of the rate: what was asked, what the samples
 // achieved (samples per CPU-second they stand for). lcprof record's summary

@@ -32,7 +32,6 @@
 #include <vector>
 
 #include "profiler/base/log.h"
-#include "profiler/sampling/signal_handler.h"
 #include "profiler/timers/thread_timer_slot.h"
 
 namespace lcprof {
@@ -225,13 +224,6 @@ std::vector<pid_t> ListThreads() {
   return tids;
 }
 
-// One sample of `cpu_nanos` whose stack is the caller's (the exit path).
-__attribute__((noinline)) void RecordHere(uint64_t cpu_nanos) {
-  ucontext_t uc;
-  getcontext(&uc);
-  RecordSampleOutsideHandler(&uc, cpu_nanos);
-}
-
 void SetMyCache(int slot) {
   t_tls.slot_plus1 = static_cast<uint32_t>(slot + 1);
   std::atomic_signal_fence(std::memory_order_release);
@@ -317,7 +309,7 @@ void ThreadTimersOnThreadStart() {
   SetMyCache(slot);
 }
 
-void ThreadTimersOnThreadExit() {
+uint64_t ThreadTimersOnThreadExit() {
   BlockProf block;  // no signal of this thread's timer runs from here on
   std::lock_guard<std::mutex> lock(g_mutex);
   const pid_t tid = Gettid();
@@ -342,7 +334,7 @@ void ThreadTimersOnThreadExit() {
   t_tls.last_cpu = ThreadCpuNanosNow();
   t_tls.session = g_session.load(std::memory_order_acquire);
   SetMyCache(-1);
-  if (unreported != 0 && g_active) RecordHere(unreported);
+  return g_active ? unreported : 0;
 }
 
 void ResetThreadTimersAfterFork() {

@@ -25,8 +25,7 @@ inline constexpr int kMaxTimedThreads = 4096;
 // for every thread of the process and, until StopThreadTimers, for each new
 // one. A perf counter the kernel refuses for the calling thread makes the
 // whole session fall back to kThread, said in one line on stderr; *kind
-// tells which engine runs. Settlement samples (see ThreadTimersOnThreadExit)
-// go where the SIGPROF handler records (signal_handler.h). False (with
+// tells which engine runs. False (with
 // *error) when not even one timer can be armed.
 bool StartThreadTimers(TimerKind* kind, uint64_t period_nanos, std::string* error);
 // Deletes every timer. Control path; idempotent.
@@ -34,14 +33,14 @@ void StopThreadTimers();
 
 // The thread hooks: on the new thread before its code runs, and on the
 // thread as it ends (before its libcall record is retired). Exit disarms and
-// deletes the timer with SIGPROF blocked, then records one settlement sample
-// for the expiries its timer passed but never signalled (a CPU-clock timer is
+// deletes the timer with SIGPROF blocked, then returns the CPU of one
+// settlement sample for the caller to record: the expiries its timer passed but never signalled (a CPU-clock timer is
 // checked at the tick only, so a thread of 1 ms may end before its expiry is
 // seen), or with the itimer what it ran since its last sample, plus the CPU
-// it ran before its timer started and while the timer was deleted. That
-// sample's stack is the thread's exit path.
+// it ran before its timer started and while the timer was deleted. Zero
+// when timers are stopped.
 void ThreadTimersOnThreadStart();
-void ThreadTimersOnThreadExit();
+uint64_t ThreadTimersOnThreadExit();  // CPU no signal reported, to be recorded
 
 // In a fork child (only thread): the parent's timers do not exist here.
 // Forgets them (closing the inherited perf descriptors) without touching
