@@ -1,5 +1,5 @@
 // Sample timers: what makes SIGPROF arrive. One class behind this interface
-// (timer_itimer.cc) runs the process-wide setitimer and the per-thread
+// (sample_timer.cc) runs the process-wide setitimer and the per-thread
 // registry (thread_timers.h) with its timer_create or perf_event engine.
 // Downstream: the SIGPROF handler, which asks signal_weight.h what each signal is worth.
 #pragma once

@@ -1,5 +1,5 @@
-// One thread's sample timer, as the per-thread engines (timer_thread.cc,
-// timer_perf.cc) arm it and the registry (thread_timers.cc) keeps it.
+// One thread's sample timer, as the per-thread engines (posix_cpu_timer.cc,
+// perf_event_timer.cc) arm it and the registry (thread_timers.cc) keeps it.
 // Internal to those three files; the SIGPROF handler reaches slots only
 // through thread_timers.h.
 #pragma once
@@ -56,12 +56,12 @@ uint64_t ThreadCpuNanosNow();
 // Thread `tid`'s CPU time in ns (any thread of this process). Control path.
 bool ReadThreadCpuNanos(pid_t tid, uint64_t* ns);
 
-// timer_thread.cc: timer_create(CLOCK of slot.tid's CPU time) signalling
+// posix_cpu_timer.cc: timer_create(CLOCK of slot.tid's CPU time) signalling
 // slot.tid with SIGPROF, si_value = `cookie`. Control path (any thread).
 bool ArmCpuClockTimer(ThreadTimerSlot& slot, int cookie, std::string* error);
 void DisarmCpuClockTimer(ThreadTimerSlot& slot);
 
-// timer_perf.cc: a task-clock perf_event counter on slot.tid that signals
+// perf_event_timer.cc: a task-clock perf_event counter on slot.tid that signals
 // that thread with SIGPROF (F_SETSIG) after slot.phase, then (once the
 // handler calls SetPerfCounterPeriod) every slot.period. Control path.
 bool ArmPerfCounter(ThreadTimerSlot& slot, std::string* error);

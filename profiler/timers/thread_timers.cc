@@ -1,6 +1,6 @@
 // The per-thread timer registry and its signal-side weights; see
-// thread_timers.h. The engines themselves are timer_thread.cc (timer_create)
-// and timer_perf.cc (perf_event); this file decides when to arm and delete
+// thread_timers.h. The engines themselves are posix_cpu_timer.cc (timer_create)
+// and perf_event_timer.cc (perf_event); this file decides when to arm and delete
 // them and what each of their signals is worth.
 //
 // LCPROF_TIMER=itimer keeps a slot per thread too, without a timer: the
