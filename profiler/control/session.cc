@@ -19,9 +19,8 @@
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
-
 #include <ucontext.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -32,15 +31,15 @@
 #include "libcall/thread_hooks.h"
 #include "profiler/base/log.h"
 #include "profiler/base/platform.h"
-#include "profiler/output/pprof_writer.h"
 #include "profiler/base/proc_maps.h"
+#include "profiler/output/pprof_writer.h"
+#include "profiler/output/symbolizer.h"
 #include "profiler/sampling/sample_storage.h"
-#include "profiler/timers/sample_timer.h"
 #include "profiler/sampling/signal_handler.h"
 #include "profiler/sampling/signal_weight.h"
-#include "profiler/output/symbolizer.h"
-#include "profiler/unwinding/thread_stack.h"
+#include "profiler/timers/sample_timer.h"
 #include "profiler/timers/thread_timers.h"
+#include "profiler/unwinding/thread_stack.h"
 #include "profiler/unwinding/unwinder.h"
 
 namespace lcprof {
@@ -161,7 +160,10 @@ bool StartLocked(const Options& options, std::string* error,
   // Armed before the timers start: a thread's exit settlement may come at
   // once, and it needs the storage.
   ArmProfSignalHandler(s->storage.get());
+  // Every engine's signal is weighed by its thread's CPU time (thread_timers.h).
+  SetPerThreadSignalWeight();
   if (!s->timer->Start(options.hz, error)) {
+    ClearSignalWeight();
     DisarmProfSignalHandler();
     return false;
   }

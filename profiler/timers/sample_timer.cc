@@ -5,13 +5,13 @@
 // interrupted thread's CPU time since its previous sample (thread_timers.h,
 // signal_weight.h). Also the back-stop of the per-thread engines for threads
 // without a timer of their own; MakeSampleTimer builds every engine.
+#include "profiler/timers/sample_timer.h"
+
 #include <sys/time.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "profiler/timers/sample_timer.h"
-#include "profiler/sampling/signal_weight.h"
 #include "profiler/timers/thread_timers.h"
 
 namespace lcprof {
@@ -48,16 +48,11 @@ class PerThreadSampleTimer final : public SampleTimer {
 
   bool Start(int hz, std::string* error) override {
     period_nanos_ = 1000000000u / static_cast<uint64_t>(hz < 1 ? 1 : hz);
-    SetPerThreadSignalWeight();
-    if (!StartThreadTimers(&kind_, period_nanos_, error)) {
-      ClearSignalWeight();
-      return false;
-    }
+    if (!StartThreadTimers(&kind_, period_nanos_, error)) return false;
     running_ = true;
     uint64_t itimer_period = 0;
     if (!StartProcessItimer(hz, &itimer_period, error)) {
       Stop();
-      ClearSignalWeight();
       return false;
     }
     return true;

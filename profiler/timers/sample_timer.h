@@ -15,9 +15,9 @@ namespace lcprof {
 class SampleTimer {
  public:
   virtual ~SampleTimer() = default;
-  // Starts delivering SIGPROF at about `hz` per CPU-second and configures the
-  // weights (signal_weight.h) to match. Control path. On failure returns
-  // false and says why in *error; nothing is left running.
+  // Starts delivering SIGPROF at about `hz` per CPU-second; each signal is
+  // weighed per thread (thread_timers.h), which the caller switches on first. Control path. On
+  // failure returns false and says why in *error; nothing is left running.
   virtual bool Start(int hz, std::string* error) = 0;
   // Stops every timer this engine armed. Control path; idempotent.
   virtual void Stop() = 0;

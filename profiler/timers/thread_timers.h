@@ -34,8 +34,8 @@ void StopThreadTimers();
 // The thread hooks: on the new thread before its code runs, and on the
 // thread as it ends (before its libcall record is retired). Exit disarms and
 // deletes the timer with SIGPROF blocked, then returns the CPU of one
-// settlement sample for the caller to record: the expiries its timer passed but never signalled (a CPU-clock timer is
-// checked at the tick only, so a thread of 1 ms may end before its expiry is
+// settlement sample for the caller to record: the expiries its timer passed but never signalled (a
+// CPU-clock timer is checked at the tick only, so a thread of 1 ms may end before its expiry is
 // seen), or with the itimer what it ran since its last sample, plus the CPU
 // it ran before its timer started and while the timer was deleted. Zero
 // when timers are stopped.
