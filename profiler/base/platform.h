@@ -1,5 +1,5 @@
 // The small interface between lcprof's core and the operating system. Linux
-// implements it in platform_linux.cc; a macOS port adds platform_macos.cc and
+// implements it in platform_linux.cc; a macOS port adds its own implementation and
 // touches nothing else. Functions marked "signal-safe" run in the SIGPROF handler.
 #pragma once
 

@@ -1,7 +1,7 @@
 // The protobuf wire format, write side only, as much of it as pprof needs:
 // varints and length-delimited fields (strings, packed varints, nested
 // messages). pprof_encode.cc writes the profile model (pprof_model.h) with
-// it; gzip_stream.h compresses the bytes. Hand-written so that liblcprof.so
+// it; gzip_writer.h compresses the bytes. Hand-written so that liblcprof.so
 // does not load libprotobuf into every program it profiles
 // (docs/architecture.md, "Linking"). Control path only.
 #pragma once

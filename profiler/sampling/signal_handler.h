@@ -1,5 +1,8 @@
-// The SIGPROF handler: the only lcprof code that runs in signal context.
-// Upstream: a sample timer (sample_timer.h) raises SIGPROF; downstream: the
+// The SIGPROF handler: where signal context starts. What it calls also runs
+// there: the weights (signal_weight.h, the Weigh* functions of the timer
+// registry), the libcall reader and the unwinders (profiler/unwinding/), and
+// the storage's Add/Note (sample_storage.h); docs/architecture.md, "Where
+// code may run", lists them. Upstream: a sample timer (sample_timer.h) raises SIGPROF; downstream: the
 // handler walks the stack (unwinder.h) into a Sample on its own stack and
 // aggregates it into the session's storage (sample_storage.h) itself: no
 // thread of lcprof's drains anything.
