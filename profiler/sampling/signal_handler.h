@@ -2,10 +2,9 @@
 // there: the weights (signal_weight.h, the Weigh* functions of the timer
 // registry), the libcall reader and the unwinders (profiler/unwinding/), and
 // the storage's Add/Note (sample_storage.h); docs/architecture.md, "Where
-// code may run", lists them. Upstream: a sample timer (sample_timer.h) raises SIGPROF; downstream: the
-// handler walks the stack (unwinder.h) into a Sample on its own stack and
-// aggregates it into the session's storage (sample_storage.h) itself: no
-// thread of lcprof's drains anything.
+// code may run", lists them. Upstream: a sample timer (sample_timer.h) raises SIGPROF; downstream:
+// the handler walks the stack (unwinder.h) into a Sample on its own stack and aggregates it into
+// the session's storage (sample_storage.h) itself: no thread of lcprof's drains anything.
 #pragma once
 
 #include <cstdint>
