@@ -223,7 +223,8 @@ bool StopLocked(StopReport* report, std::string* error) {
   meta.comments.push_back("lcprof: " + std::to_string(totals.samples) + " samples, " +
                           std::to_string(lost) + " lost");
   if (totals.samples == 0 && lost == 0) meta.comments.push_back(EmptyProfileComment(*s));
-  Symbolizer symbolizer(ReadProcMaps());
+  // An empty profile names nothing: /proc/self/maps is read only for samples.
+  Symbolizer symbolizer(totals.samples != 0 ? ReadProcMaps() : std::vector<MemoryMapping>{});
   auto profile = BuildProfile(stacks, s->storage->thread_names.Names(), meta, symbolizer);
   if (!WriteProfileFile(profile, s->path, error)) return false;
   if (report != nullptr) {

@@ -344,6 +344,13 @@ bool WriteProfileFile(const pprof::ProfileModel& profile, const std::string& pat
     ok = false;
   }
   if (!ok) *error = "cannot write '" + tmp + "': " + write_error;
+  // The old file goes before the rename, not by it: replacing a file by
+  // rename makes ext4 (auto_da_alloc) start writeback of the new one and free
+  // the old one's blocks at once, which on this machine's discard-mounted
+  // disk cost 1.5-3.9 ms per write, against 0.1-0.16 ms for unlink then
+  // rename (docs/benchmarks.md, "Process start"). A reader may miss the file
+  // between the two calls; it never sees a partial one.
+  if (ok) unlink(path.c_str());
   if (ok && rename(tmp.c_str(), path.c_str()) != 0) {
     *error = "cannot rename '" + tmp + "' to '" + path + "': " + strerror(errno);
     ok = false;
@@ -356,14 +363,14 @@ bool WriteProfileFile(const pprof::ProfileModel& profile, const std::string& pat
 }
 
 bool CheckOutputWritable(const std::string& path, std::string* error) {
-  const std::string tmp = TempPathFor(path);
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) {
+  // The directory must take a new file (the temporary) and a rename. access()
+  // asks that without creating an inode at every process start.
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  if (access(dir.c_str(), W_OK | X_OK) != 0) {
     *error = strerror(errno);
     return false;
   }
-  close(fd);
-  unlink(tmp.c_str());
   return true;
 }
 
