@@ -1,7 +1,8 @@
-/* benchrun: the benchmark's stopwatch (tools/bench/run.sh builds it, bench.py
- * calls it for every run). It forks and execs one command, waits for it with
- * wait4() and reports what the kernel counted for that child and every
- * descendant it waited for: wall time, user+system CPU and peak RSS.
+/* benchrun: the benchmark's stopwatch (tools/bench/run.sh builds it,
+ * tools/bench/measurement.py calls it for every run). It forks and execs one
+ * command, waits for it with wait4() and reports what the kernel counted for
+ * that child and every descendant it waited for: wall time, user+system CPU
+ * and peak RSS.
  *
  *   benchrun -m FILE [-c] [-r N] [-o OUT] [-e ERR] [-s VAR=VALUE]... -- CMD ARGS...
  *
@@ -72,7 +73,10 @@ static long long zombie_children_cpu_ns(pid_t pid) {
 }
 
 static void usage(const char* why) {
-  fprintf(stderr, "benchrun: %s (usage: benchrun -m FILE [-c] [-r N] [-o OUT] [-e ERR] [-s VAR=VALUE]... -- CMD ARGS...)\n", why);
+  fprintf(stderr,
+          "benchrun: %s (usage: benchrun -m FILE [-c] [-r N] [-o OUT] [-e ERR] [-s VAR=VALUE]... "
+          "-- CMD ARGS...)\n",
+          why);
   exit(2);
 }
 

@@ -1,7 +1,8 @@
 /* Shared by the benchmark's C workloads in tools/bench/workloads/: each
  * spends its CPU in a few named callers and measures, as its own ground
  * truth, the thread CPU time (CLOCK_THREAD_CPUTIME_ID) each caller took.
- * Include it first (it sets _GNU_SOURCE). bench.py reads what a workload prints on stdout:
+ * Include it first (it sets _GNU_SOURCE). tools/bench/profile_figures.py
+ * reads what a workload prints on stdout:
  *   tid T                 a thread that ran callers (one line per thread)
  *   truth CALLER SECONDS  CPU time spent under CALLER
  * and compares each caller's share of that CPU with its share in the
