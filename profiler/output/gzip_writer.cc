@@ -142,7 +142,9 @@ bool WriteStored(int fd, std::string_view data, std::string* error) {
   // ID1 ID2, CM = 8 (deflate), FLG = 0 (no name, comment or extra),
   // MTIME = 0 (unknown), XFL = 0, OS = 3 (Unix).
   static constexpr char kHeader[10] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, 3};
-  std::vector<char> block(kBlockHeader + kMaxBlock);
+  // Sized for the largest block this input needs: a small profile (an empty
+  // one is about 500 bytes) must not pay for zeroing 64 KiB of fresh pages.
+  std::vector<char> block(kBlockHeader + std::min(data.size(), kMaxBlock));
   if (!WriteAll(fd, kHeader, sizeof kHeader, error)) return false;
   size_t offset = 0;
   do {
