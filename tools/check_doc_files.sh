@@ -5,6 +5,7 @@
 # the repository root or from the doc's folder; a bare name must be the
 # name of some tracked file, unless it is a file of another project listed
 # in tools/doc_external_names.txt (system headers, kernel files, ...).
+# It also fails on merge conflict markers left in a doc.
 # Usage: tools/check_doc_files.sh [repo-root]   (exit 1 and one line per
 # stale name when any is found)
 set -euo pipefail
@@ -39,4 +40,9 @@ for doc in README.md docs/*.md; do
   done < <(grep -oE "(^|[^A-Za-z0-9_./:-])[A-Za-z0-9_.][A-Za-z0-9_./+-]*\.($ext)\b" "$doc" \
            | sed -E 's/^[^A-Za-z0-9_.]//' | grep -vE '^\.|\.\.' | sort -u)
 done
+# A merge's conflict markers left in a doc.
+if grep -nE '^(<<<<<<<|>>>>>>>) ' README.md docs/*.md >&2; then
+  echo "conflict markers in the docs (above)" >&2
+  stale=1
+fi
 exit $stale
