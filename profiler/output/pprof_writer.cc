@@ -311,7 +311,9 @@ pprof::ProfileModel BuildProfile(const StackTable& table,
       if (auto it = baseline->stacks.find(v.frames); it != baseline->stacks.end())
         before = it->second;
     }
-    if (v.samples <= before.samples) return;
+    // CPU time alone can have grown: an Add between the reads of the two
+    // counts leaves its CPU time to the next profile.
+    if (v.samples <= before.samples && v.cpu_nanos <= before.cpu_nanos) return;
     if (baseline != nullptr) baseline->stacks[v.frames] = {v.samples, v.cpu_nanos};
     StackKey key;
     key.frames.assign(v.frames, v.frames + v.depth);
@@ -325,10 +327,10 @@ pprof::ProfileModel BuildProfile(const StackTable& table,
   for (const auto& [key, counts] : ordered) AddSample(b, p, key, counts, thread_names);
   const CountsBaseline::Counts lost_before =
       baseline != nullptr ? baseline->lost : CountsBaseline::Counts{};
-  if (const uint64_t lost_samples = table.lost_samples(); lost_samples > lost_before.samples) {
+  const uint64_t lost_samples = table.lost_samples(), lost_cpu = table.lost_cpu_nanos();
+  if (lost_samples > lost_before.samples || lost_cpu > lost_before.cpu_nanos) {
     StackKey lost;
     lost.frames = {kFrameLost};
-    const uint64_t lost_cpu = table.lost_cpu_nanos();
     if (baseline != nullptr) baseline->lost = {lost_samples, lost_cpu};
     AddSample(b, p, lost,
               StackCounts{lost_samples - lost_before.samples,
