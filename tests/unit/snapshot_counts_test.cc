@@ -2,7 +2,7 @@
 // CountsBaseline writes only what came after it, and advances it. Checked on
 // a hand-made table, and with a thread adding samples while periods are
 // written, as SIGPROF handlers do during a session: every sample lands in
-// exactly one period. Also the numbered file names.
+// exactly one period.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -10,7 +10,6 @@
 #include <thread>
 
 #include "profiler/base/proc_maps.h"
-#include "profiler/control/snapshot.h"
 #include "profiler/output/pprof_writer.h"
 
 extern "C" __attribute__((noinline)) int snapshot_test_a(int x) { return x * 3 + 1; }
@@ -97,13 +96,6 @@ TEST(SnapshotCountsTest, PeriodsWrittenWhileSamplesArriveAddUpExactly) {
   EXPECT_EQ(sum.samples, added.load());
   EXPECT_EQ(sum.cpu, 3 * added.load());
   EXPECT_GT(periods_with_samples, 1);
-}
-
-TEST(SnapshotCountsTest, NumberedPathsKeepTheExtension) {
-  EXPECT_EQ(NumberedPath("out.pb.gz", 3), "out.3.pb.gz");
-  EXPECT_EQ(NumberedPath("/d/x.y.pb.gz", 12), "/d/x.y.12.pb.gz");
-  EXPECT_EQ(NumberedPath("cpu.prof", 1), "cpu.prof.1");
-  EXPECT_EQ(NumberedPath(".pb.gz", 1), ".pb.gz.1");
 }
 
 }  // namespace
