@@ -218,15 +218,15 @@ bool StopLocked(StopReport* report, std::string* error) {
   s->timer->Stop();
   // From here no handler touches the storage: its counts are final.
   DisarmProfSignalHandler();
+  const StackTable& stacks = s->storage->stacks;
+  const SampleTotals totals = CountSamples(stacks);
+  const uint64_t lost = stacks.lost_samples();
+  if (!s->options.write_if_empty && totals.samples == 0 && lost == 0) return true;
   // The last, partial period's numbered file, before the whole run's.
   if (s->options.period_nanos != 0 && !WritePeriodProfile(ViewOf(*s), /*final=*/true, error)) {
     LogLine("%s", error->c_str());
     error->clear();
   }
-  const StackTable& stacks = s->storage->stacks;
-  const SampleTotals totals = CountSamples(stacks);
-  const uint64_t lost = stacks.lost_samples();
-  if (!s->options.write_if_empty && totals.samples == 0 && lost == 0) return true;
 
   ProfileMeta meta;
   meta.start_time_nanos = s->start_nanos;

@@ -3,7 +3,9 @@
 // LCPROF_ON_TERM (write, then die of SIGTERM/SIGINT as without lcprof).
 // ProfilerFlush is in gperftools_test. Profiles are read with libprotobuf.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <csignal>
 
 #include "tests/e2e/e2e_util.h"
@@ -11,6 +13,12 @@
 
 namespace lcprof::e2e {
 namespace {
+
+// The root claim is a symbolic link to a pid (preload_init.cc): lstat, not stat.
+bool ClaimExists(const std::string& path) {
+  struct stat st {};
+  return lstat(path.c_str(), &st) == 0;
+}
 
 RunResult RunSnapshotProg(const std::vector<std::string>& args,
                           std::map<std::string, std::string> env, bool preload = true) {
@@ -102,7 +110,7 @@ void ExpectWritesThenDies(int sig) {
   DecodedProfile p = DecodeProfile(dir.File("t.pb.gz"));
   ASSERT_TRUE(p.ok) << r.err;
   EXPECT_GT(p.SamplesIn("phase_one"), 0);
-  EXPECT_FALSE(FileExists(dir.File(".t.pb.gz.lcprof-root")));  // exit's clean-up ran too
+  EXPECT_FALSE(ClaimExists(dir.File(".t.pb.gz.lcprof-root")));  // exit's clean-up ran too
   // Without the variable, the signal kills the process before any write.
   RunResult off =
       RunSnapshotProg({"term", std::to_string(sig)}, {{"LCPROF_OUT", dir.File("o.pb.gz")}});
@@ -142,6 +150,17 @@ TEST(SnapshotTest, BadSnapshotVariablesAreOneLineEachAndTheProgramRuns) {
   }
   EXPECT_TRUE(DecodeProfile(dir.File("b.pb.gz")).ok);
   EXPECT_FALSE(FileExists(dir.File("b.1.pb.gz")));
+}
+
+TEST(SnapshotTest, DescendantsWithoutSamplesLeaveNoPeriodFiles) {
+  TempDir dir;
+  RunResult r =
+      RunSnapshotProg({"fork-idle"}, {{"LCPROF_OUT", dir.File("s.pb.gz")}, {"LCPROF_PERIOD", "5"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "snapshot_prog: fork-idle done\n");
+  // The root writes its profile and its one (partial) period; the child got
+  // no sample, so it writes nothing, periods included.
+  EXPECT_EQ(dir.List(), (std::vector<std::string>{"s.1.pb.gz", "s.pb.gz"}));
 }
 
 }  // namespace

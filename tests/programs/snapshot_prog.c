@@ -9,12 +9,14 @@
  *   snapshot_prog term-handled       the same with a SIGTERM handler of its
  *                                    own, which prints "handled" and exit(3)s
  *   snapshot_prog toggle SIG FILE    raise SIG; phase_one; raise SIG; wait
- *                                    for FILE; phase_two */
+ *                                    for FILE; phase_two
+ *   snapshot_prog fork-idle          forks a child that exit()s at once */
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -104,6 +106,11 @@ int main(int argc, char** argv) {
     kill(getpid(), atoi(argv[2]));
     if (!WaitForFile(argv[3])) return 4;
     phase_two(0.3, NULL);
+  } else if (strcmp(mode, "fork-idle") == 0) {
+    const pid_t child = fork();
+    if (child == 0) exit(0);
+    int status = 0;
+    if (child < 0 || waitpid(child, &status, 0) != child || status != 0) return 6;
   } else {
     return 2;
   }
