@@ -163,5 +163,22 @@ TEST(SnapshotTest, DescendantsWithoutSamplesLeaveNoPeriodFiles) {
   EXPECT_EQ(dir.List(), (std::vector<std::string>{"s.1.pb.gz", "s.pb.gz"}));
 }
 
+TEST(SnapshotTest, LcprofsThreadRunsOnlyWhenASnapshotIsAskedFor) {
+  TempDir dir;
+  auto threads = [&dir](std::map<std::string, std::string> env) {
+    env["LD_PRELOAD"] = LCPROF_LIB_PATH;
+    env["LCPROF_OUT"] = dir.File("w.pb.gz");
+    RunResult r = RunProgram({WORKLOAD_PATH, "alone", "0.05"}, env);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const size_t at = r.out.find("workload: ");
+    return at == std::string::npos ? std::string() : r.out.substr(at, r.out.find('\n') - at);
+  };
+  EXPECT_EQ(threads({}), "workload: 1 thread(s)");
+  EXPECT_EQ(threads({{"CPUPROFILE_FREQUENCY", "200"}}), "workload: 1 thread(s)");
+  EXPECT_EQ(threads({{"LCPROF_PERIOD", "60"}}), "workload: 2 thread(s)");
+  EXPECT_EQ(threads({{"LCPROF_FLUSH_SIGNAL", "USR1"}}), "workload: 2 thread(s)");
+  EXPECT_EQ(threads({{"LCPROF_ON_TERM", "1"}}), "workload: 2 thread(s)");
+}
+
 }  // namespace
 }  // namespace lcprof::e2e
