@@ -1,13 +1,11 @@
-// The public C API (include/lcprof/lcprof.h) and the gperftools-compatible
-// entry points (include/lcprof/profiler.h), both thin layers over session.h.
+// The public C API (include/lcprof/lcprof.h), a thin layer over session.h.
+// The gperftools entry points are in gperftools_api.cc.
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <mutex>
 #include <string>
 
 #include "lcprof/lcprof.h"
-#include "lcprof/profiler.h"
 #include "libcall/libcall_id.h"
 #include "profiler/base/log.h"
 #include "profiler/base/options.h"
@@ -19,8 +17,6 @@ namespace {
 
 std::mutex g_state_mutex;
 std::string g_last_error;  // guarded by g_state_mutex
-std::string g_last_path;   // guarded by g_state_mutex
-time_t g_start_time = 0;   // guarded by g_state_mutex
 
 int Fail(const std::string& why) {
   lcprof::LogLine("%s", why.c_str());
@@ -40,8 +36,6 @@ int Start(const char* path, lcprof::Options options) {
   if (!lcprof::StartProfiling(options, &error)) return Fail(error);
   std::lock_guard<std::mutex> lock(g_state_mutex);
   g_last_error.clear();
-  g_last_path = path;
-  g_start_time = time(nullptr);
   return 0;
 }
 
@@ -109,33 +103,4 @@ LCPROF_EXPORT int lcprof_is_running(void) { return lcprof::ProfilingRunning() ? 
 LCPROF_EXPORT const char* lcprof_last_error(void) {
   std::lock_guard<std::mutex> lock(g_state_mutex);
   return g_last_error.c_str();
-}
-
-LCPROF_EXPORT int ProfilerStart(const char* fname) {
-  // gperftools takes its settings from the environment; so does this, from
-  // lcprof's variables (the file is fname, whatever LCPROF_OUT says).
-  lcprof::Options o;
-  lcprof::ReadTuningFromEnvironment(&o);
-  return Start(fname, o) == 0 ? 1 : 0;
-}
-
-LCPROF_EXPORT void ProfilerStop(void) {
-  std::string error;
-  if (lcprof::ProfilingRunning() && !lcprof::StopProfiling(nullptr, &error)) {
-    Fail("ProfilerStop: " + error);
-  }
-}
-
-LCPROF_EXPORT void ProfilerRegisterThread(void) {}
-
-LCPROF_EXPORT int ProfilingIsEnabledForAllThreads(void) { return 1; }
-
-LCPROF_EXPORT void ProfilerGetCurrentState(struct ProfilerState* state) {
-  if (state == nullptr) return;
-  memset(state, 0, sizeof *state);
-  state->enabled = lcprof::ProfilingRunning() ? 1 : 0;
-  if (!state->enabled) return;
-  std::lock_guard<std::mutex> lock(g_state_mutex);
-  state->start_time = g_start_time;
-  strncpy(state->profile_name, g_last_path.c_str(), sizeof state->profile_name - 1);
 }

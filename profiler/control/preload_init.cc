@@ -1,7 +1,9 @@
-// Start-up for the LD_PRELOAD (and environment-driven) mode: when LCPROF_OUT is
-// set, profiling starts as the library loads and the profile is written when
-// the program exits (return from main or exit()). Without LCPROF_OUT nothing
-// starts and the program runs exactly as without lcprof.
+// Start-up for the LD_PRELOAD (and environment-driven) mode: when LCPROF_OUT
+// (or gperftools' CPUPROFILE) is set, profiling starts as the library loads
+// and the profile is written when the program exits (return from main or
+// exit()); with CPUPROFILESIGNAL it starts and stops on that signal instead
+// (control_thread.h). Without either nothing starts and the program runs
+// exactly as without lcprof.
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include "libcall/libcall_id.h"
 #include "profiler/base/log.h"
 #include "profiler/base/options.h"
+#include "profiler/control/control_thread.h"
 #include "profiler/control/exec_guard.h"
 #include "profiler/control/session.h"
 
@@ -114,14 +117,19 @@ __attribute__((constructor)) void StartFromEnvironment() {
   InstallExecGuard(StopAtExit);
   std::optional<Options> options = OptionsFromEnvironment();
   if (!options) return;
-  ChooseFileAndRole(&*options);
   ApplyLibcallSelection(options->libcalls, "LCPROF_LIBCALLS");
+  if (options->toggle_signal != 0) {  // CPUPROFILESIGNAL: nothing starts before the signal
+    if (InstallProfilingToggle(*options, StopAtExit)) atexit(StopAtExit);
+    return;
+  }
+  ChooseFileAndRole(&*options);
   std::string error;
   if (!StartProfiling(*options, &error)) {
-    LogLine("LCPROF_OUT: %s; not profiling", error.c_str());
+    LogLine("%s: %s; not profiling", options->output_variable, error.c_str());
     return;
   }
   atexit(StopAtExit);
+  StartSnapshotControls(*options, StopAtExit);
 }
 
 }  // namespace

@@ -32,6 +32,7 @@
 #include "profiler/base/log.h"
 #include "profiler/base/platform.h"
 #include "profiler/base/proc_maps.h"
+#include "profiler/control/snapshot.h"
 #include "profiler/output/pprof_writer.h"
 #include "profiler/output/symbolizer.h"
 #include "profiler/sampling/sample_storage.h"
@@ -52,6 +53,7 @@ struct Session {
   std::unique_ptr<SampleTimer> timer;
   int64_t start_nanos = 0;
   uint64_t start_cpu_nanos = 0;  // the process's CPU time at start
+  uint64_t serial = 0;
 };
 
 // Totals of the stack table, lost samples apart. Control path, once disarmed.
@@ -81,6 +83,13 @@ constexpr int kStackHandshakeMillis = 100;
 std::mutex g_mutex;
 Session* g_session = nullptr;      // guarded by g_mutex
 std::atomic<pid_t> g_session_pid;  // the process g_session belongs to; 0 when none
+uint64_t g_sessions_started = 0;   // guarded by g_mutex
+
+SessionView ViewOf(const Session& s) {
+  return {
+      s.options, s.path, *s.storage, s.start_nanos, static_cast<int64_t>(s.timer->period_nanos()),
+      s.serial};
+}
 
 void OnThreadStart() {
   InitThisThreadStack();
@@ -168,6 +177,7 @@ bool StartLocked(const Options& options, std::string* error,
     return false;
   }
   LearnOtherThreadStacks(kStackHandshakeMillis);
+  s->serial = ++g_sessions_started;
   g_session = s.release();
   g_session_pid.store(static_cast<pid_t>(syscall(SYS_getpid)), std::memory_order_release);
   return true;
@@ -212,6 +222,11 @@ bool StopLocked(StopReport* report, std::string* error) {
   const SampleTotals totals = CountSamples(stacks);
   const uint64_t lost = stacks.lost_samples();
   if (!s->options.write_if_empty && totals.samples == 0 && lost == 0) return true;
+  // The last, partial period's numbered file, before the whole run's.
+  if (s->options.period_nanos != 0 && !WritePeriodProfile(ViewOf(*s), /*final=*/true, error)) {
+    LogLine("%s", error->c_str());
+    error->clear();
+  }
 
   ProfileMeta meta;
   meta.start_time_nanos = s->start_nanos;
@@ -277,6 +292,15 @@ bool StopProfiling(StopReport* report, std::string* error) {
 }
 
 pid_t ProfilingProcess() { return g_session_pid.load(std::memory_order_acquire); }
+
+bool WithRunningSession(const std::function<void(const SessionView&)>& fn) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (g_session == nullptr || g_session_pid.load(std::memory_order_relaxed) != getpid()) {
+    return false;
+  }
+  fn(ViewOf(*g_session));
+  return true;
+}
 
 bool ProfilingRunning() {
   std::lock_guard<std::mutex> lock(g_mutex);

@@ -7,9 +7,11 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "profiler/base/options.h"
+#include "profiler/sampling/sample_storage.h"
 
 namespace lcprof {
 
@@ -32,6 +34,21 @@ bool StartProfiling(const Options& options, std::string* error);
 bool StopProfiling(StopReport* report, std::string* error);
 
 bool ProfilingRunning();
+
+// What a snapshot (snapshot.h) may see of the running session. The storage is
+// armed: handlers keep adding to it while it is read (stack_table.h allows).
+struct SessionView {
+  const Options& options;
+  const std::string& path;  // the session's file, expanded
+  const SampleStorage& storage;
+  int64_t start_nanos;   // wall clock at start
+  int64_t period_nanos;  // CPU time between samples as the timer runs
+  uint64_t serial;       // tells one session from the next
+};
+
+// Runs fn on this process's running session under the session mutex, so no
+// stop, start or other snapshot runs meanwhile. False when none runs.
+bool WithRunningSession(const std::function<void(const SessionView&)>& fn);
 
 // The pid of the process whose session is running, 0 when none. Lock-free,
 // so a vfork child (which shares the parent's memory) can tell that the

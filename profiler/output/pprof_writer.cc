@@ -291,7 +291,8 @@ std::string TempPathFor(const std::string& path) {
 
 pprof::ProfileModel BuildProfile(const StackTable& table,
                                  const std::unordered_map<int32_t, std::string>& thread_names,
-                                 const ProfileMeta& meta, Symbolizer& symbolizer) {
+                                 const ProfileMeta& meta, Symbolizer& symbolizer,
+                                 CountsBaseline* baseline) {
   pprof::ProfileModel p;
   ProfileBuilder b(p, symbolizer, meta.main_executable);
   p.sample_type.push_back({.type = b.Str("samples"), .unit = b.Str("count")});
@@ -304,21 +305,37 @@ pprof::ProfileModel BuildProfile(const StackTable& table,
 
   // Deterministic output: samples sorted by stack.
   std::map<StackKey, StackCounts> ordered;
-  table.ForEachStack([&ordered](const StackTable::StackView& v) {
+  table.ForEachStack([&ordered, baseline](const StackTable::StackView& v) {
+    CountsBaseline::Counts before;
+    if (baseline != nullptr) {
+      if (auto it = baseline->stacks.find(v.frames); it != baseline->stacks.end())
+        before = it->second;
+    }
+    // CPU time alone can have grown: an Add between the reads of the two
+    // counts leaves its CPU time to the next profile.
+    if (v.samples <= before.samples && v.cpu_nanos <= before.cpu_nanos) return;
+    if (baseline != nullptr) baseline->stacks[v.frames] = {v.samples, v.cpu_nanos};
     StackKey key;
     key.frames.assign(v.frames, v.frames + v.depth);
     for (uint32_t i = 0; i < v.marks; ++i) key.marks.emplace_back(v.mark(i).index, v.mark(i).fn);
     key.tid = v.tid;
     key.g = v.g;
     StackCounts& c = ordered[std::move(key)];
-    c.samples += v.samples;
-    c.cpu_nanos += v.cpu_nanos;
+    c.samples += v.samples - before.samples;
+    c.cpu_nanos += v.cpu_nanos > before.cpu_nanos ? v.cpu_nanos - before.cpu_nanos : 0;
   });
   for (const auto& [key, counts] : ordered) AddSample(b, p, key, counts, thread_names);
-  if (table.lost_samples() != 0) {
+  const CountsBaseline::Counts lost_before =
+      baseline != nullptr ? baseline->lost : CountsBaseline::Counts{};
+  const uint64_t lost_samples = table.lost_samples(), lost_cpu = table.lost_cpu_nanos();
+  if (lost_samples > lost_before.samples || lost_cpu > lost_before.cpu_nanos) {
     StackKey lost;
     lost.frames = {kFrameLost};
-    AddSample(b, p, lost, StackCounts{table.lost_samples(), table.lost_cpu_nanos()}, {});
+    if (baseline != nullptr) baseline->lost = {lost_samples, lost_cpu};
+    AddSample(b, p, lost,
+              StackCounts{lost_samples - lost_before.samples,
+                          lost_cpu > lost_before.cpu_nanos ? lost_cpu - lost_before.cpu_nanos : 0},
+              {});
   }
   for (const std::string& comment : meta.comments) p.comment.push_back(b.Str(comment));
   b.AddBuildIds();

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "profiler/output/pprof_model.h"
-#include "profiler/sampling/stack_table.h"
 #include "profiler/output/symbolizer.h"
+#include "profiler/sampling/stack_table.h"
 
 namespace lcprof {
 
@@ -25,12 +25,27 @@ struct ProfileMeta {
   std::string main_executable;  // path of the main program, listed first
 };
 
+// Counts a profile leaves out: what earlier periodic profiles of the same
+// session already wrote (snapshot.cc). Stacks are known by their entry in
+// the table, which never moves (StackView::frames).
+struct CountsBaseline {
+  struct Counts {
+    uint64_t samples = 0;
+    uint64_t cpu_nanos = 0;
+  };
+  std::unordered_map<const uintptr_t*, Counts> stacks;
+  Counts lost;
+};
+
 // One pprof sample per stack of `table` (its lost samples as one more,
 // `[lost: stack table full]`), labelled with the thread's id and its name
-// from `thread_names`, when known.
+// from `thread_names`, when known. With a `baseline`, only the counts above
+// it, and only stacks with samples above it; *baseline then becomes the
+// counts this profile was built from (the table may grow while it is read).
 pprof::ProfileModel BuildProfile(const StackTable& table,
                                  const std::unordered_map<int32_t, std::string>& thread_names,
-                                 const ProfileMeta& meta, Symbolizer& symbolizer);
+                                 const ProfileMeta& meta, Symbolizer& symbolizer,
+                                 CountsBaseline* baseline = nullptr);
 
 // Writes `profile` gzipped to `path` atomically (temp file + rename).
 bool WriteProfileFile(const pprof::ProfileModel& profile, const std::string& path,

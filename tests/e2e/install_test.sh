@@ -14,7 +14,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
 for f in lib/liblcprof.so bin/lcprof include/lcprof/lcprof.h include/lcprof/profiler.h \
-         lib/cmake/lcprof/lcprofConfig.cmake lib/pkgconfig/lcprof.pc; do
+         include/gperftools/profiler.h lib/cmake/lcprof/lcprofConfig.cmake lib/pkgconfig/lcprof.pc; do
   [ -e "$prefix/$f" ] || fail "missing $prefix/$f"
 done
 
@@ -36,6 +36,14 @@ cc -O2 -fno-omit-frame-pointer "$consumer_src/consumer.c" -o "$work/pc-consumer"
   $(pkg-config --cflags --libs lcprof)
 "$work/pc-consumer" "$work/b.pb.gz" | grep -qx 'consumer: ok' || fail "pkg-config consumer did not run"
 has_hot "$work/b.pb.gz" consumer_hot
+
+# A program written for gperftools switches by finding lcprof's package
+# instead of gperftools' one: the same source, <gperftools/profiler.h>.
+gperf_src=$consumer_src/../../programs/gperf_api.c
+cc -O2 -fno-omit-frame-pointer "$gperf_src" -o "$work/gperf-api" $(pkg-config --cflags --libs lcprof)
+"$work/gperf-api" "$work/g.prof" | grep -qx 'gperf_api: ok' || fail "gperftools program did not run"
+has_hot "$work/g.prof" gperf_after_flush
+has_hot "$work/g.prof.flushed" gperf_before_flush
 
 # The installed CLI finds the installed library.
 "$prefix/bin/lcprof" record -o "$work/c.pb.gz" -- "$build/bin/lcprof-demo" 0.3 >/dev/null 2>"$work/c.err" \

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstdlib>
 
 namespace lcprof {
@@ -70,6 +71,89 @@ TEST(OptionsTest, StacksLimitFromTheEnvironmentWithOneLineForABadValue) {
   }
   unsetenv("LCPROF_STACKS");
   unsetenv("LCPROF_OUT");
+}
+
+TEST(OptionsTest, SignalsByNumberOrNameButNotTheOnesLcprofOrTheKernelOwn) {
+  int sig = 0;
+  EXPECT_TRUE(ParseSignal("12", &sig));
+  EXPECT_EQ(sig, 12);
+  EXPECT_TRUE(ParseSignal("USR1", &sig));
+  EXPECT_EQ(sig, SIGUSR1);
+  EXPECT_TRUE(ParseSignal("SIGUSR2", &sig));
+  EXPECT_EQ(sig, SIGUSR2);
+  EXPECT_TRUE(ParseSignal("RTMIN+2", &sig));
+  EXPECT_EQ(sig, SIGRTMIN + 2);
+  EXPECT_TRUE(ParseSignal("SIGRTMAX", &sig));
+  EXPECT_EQ(sig, SIGRTMAX);
+  for (const char* bad : {"", "0", "-10", "PROF", "SIGPROF", "27", "KILL", "9", "SEGV", "STOP",
+                          "usr1", "USR3", "RTMIN+99", "65", "12x"}) {
+    sig = 7;
+    EXPECT_FALSE(ParseSignal(bad, &sig)) << bad;
+    EXPECT_EQ(sig, 7) << bad;
+  }
+}
+
+TEST(OptionsTest, PeriodsInSecondsWithDecimals) {
+  int64_t nanos = 0;
+  EXPECT_TRUE(ParsePeriod("0.25", &nanos));
+  EXPECT_EQ(nanos, 250000000);
+  EXPECT_TRUE(ParsePeriod("60", &nanos));
+  EXPECT_EQ(nanos, 60000000000);
+  for (const char* bad : {"", "0", "0.001", "-1", "1s", "nan", "inf", "86401", " 1"}) {
+    nanos = 7;
+    EXPECT_FALSE(ParsePeriod(bad, &nanos)) << bad;
+    EXPECT_EQ(nanos, 7) << bad;
+  }
+}
+
+// gperftools' variables count only where lcprof's are absent.
+TEST(OptionsTest, GperftoolsVariablesFillInForAbsentLcprofOnes) {
+  unsetenv("LCPROF_OUT");
+  setenv("CPUPROFILE", "g%1.prof", 1);
+  setenv("CPUPROFILE_FREQUENCY", "250", 1);
+  setenv("CPUPROFILE_PER_THREAD_TIMERS", "", 1);
+  auto o = OptionsFromEnvironment();
+  ASSERT_TRUE(o.has_value());
+  EXPECT_EQ(ExpandOutputPattern(o->output_pattern, 42), "g%1.prof");  // no pid unless asked
+  EXPECT_EQ(o->hz, 250);
+  EXPECT_EQ(o->timer, TimerKind::kThread);
+  EXPECT_EQ(o->toggle_signal, 0);
+  setenv("CPUPROFILE_USE_PID", "1", 1);
+  setenv("CPUPROFILESIGNAL", "12", 1);
+  o = OptionsFromEnvironment();
+  EXPECT_EQ(ExpandOutputPattern(o->output_pattern, 42), "g%1.prof_42");
+  EXPECT_EQ(o->toggle_signal, 12);
+  setenv("LCPROF_OUT", "l.pb.gz", 1);
+  setenv("LCPROF_HZ", "300", 1);
+  setenv("LCPROF_TIMER", "itimer", 1);
+  o = OptionsFromEnvironment();
+  EXPECT_EQ(o->output_pattern, "l.pb.gz");
+  EXPECT_EQ(o->hz, 300);
+  EXPECT_EQ(o->timer, TimerKind::kItimer);
+  EXPECT_EQ(o->toggle_signal, 0);  // CPUPROFILESIGNAL goes with CPUPROFILE
+  for (const char* v :
+       {"LCPROF_OUT", "LCPROF_HZ", "LCPROF_TIMER", "CPUPROFILE", "CPUPROFILE_FREQUENCY",
+        "CPUPROFILE_PER_THREAD_TIMERS", "CPUPROFILE_USE_PID", "CPUPROFILESIGNAL"}) {
+    unsetenv(v);
+  }
+}
+
+TEST(OptionsTest, SnapshotVariables) {
+  setenv("LCPROF_OUT", "x.pb.gz", 1);
+  auto o = OptionsFromEnvironment();
+  EXPECT_EQ(o->period_nanos, 0);
+  EXPECT_EQ(o->flush_signal, 0);
+  EXPECT_FALSE(o->on_term);
+  setenv("LCPROF_PERIOD", "1.5", 1);
+  setenv("LCPROF_FLUSH_SIGNAL", "SIGUSR1", 1);
+  setenv("LCPROF_ON_TERM", "1", 1);
+  o = OptionsFromEnvironment();
+  EXPECT_EQ(o->period_nanos, 1500000000);
+  EXPECT_EQ(o->flush_signal, SIGUSR1);
+  EXPECT_TRUE(o->on_term);
+  for (const char* v : {"LCPROF_OUT", "LCPROF_PERIOD", "LCPROF_FLUSH_SIGNAL", "LCPROF_ON_TERM"}) {
+    unsetenv(v);
+  }
 }
 
 }  // namespace
