@@ -1,0 +1,101 @@
+// Programs that block, wait for and leave signals, profiled under
+// LD_PRELOAD: threads created with every signal blocked and a sigwait
+// thread still get their samples and see exactly the masks they set; work
+// that follows handlers left by siglongjmp keeps its whole caller chain;
+// CPU no sample saw is named, never charged to an lcprof frame.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "tests/e2e/e2e_util.h"
+
+namespace lcprof::e2e {
+namespace {
+
+std::vector<std::string> Lines(const std::string& out, const std::string& prefix) {
+  std::vector<std::string> lines;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(prefix, 0) == 0) lines.push_back(line);
+  }
+  return lines;
+}
+
+double Truth(const std::string& out, const std::string& fn) {
+  for (const std::string& line : Lines(out, "truth " + fn + " ")) {
+    return std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return -1;
+}
+
+long long CpuMicrosWith(const std::vector<Trace>& traces, const std::string& fn) {
+  return CountWith(traces, fn);
+}
+
+class BlockedWorkersTest : public ::testing::TestWithParam<const char*> {};
+
+// Workers created with every signal blocked (inherited from main), one of
+// them blocking SIGPROF again itself, and a sigwait thread: each worker's
+// own function gets its CPU, and every mask the program reads back is the
+// one it reads without lcprof.
+TEST_P(BlockedWorkersTest, WorkersGetTheirCpuAndMasksReadBackUnchanged) {
+  TempDir dir;
+  const std::string profile = dir.File("w.pb.gz");
+  RunResult plain = RunProgram({SIGNAL_BLOCKED_WORKERS_PATH, "0.1"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  RunResult r = RunProgram({SIGNAL_BLOCKED_WORKERS_PATH, "0.6"}, {{"LD_PRELOAD", LCPROF_LIB_PATH},
+                                                                  {"LCPROF_OUT", profile},
+                                                                  {"LCPROF_HZ", "500"},
+                                                                  {"LCPROF_TIMER", GetParam()}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Lines(r.out, "mask "), Lines(plain.out, "mask ")) << r.out;
+  EXPECT_EQ(Lines(r.out, "signal thread"), Lines(plain.out, "signal thread")) << r.out;
+  EXPECT_EQ(Lines(r.out, "done"), std::vector<std::string>{"done"});
+  auto traces = ReadCpuTraces(profile);
+  const std::string top = PprofTop(profile);
+  for (const char* fn : {"blocked_worker_alpha_burn", "blocked_worker_beta_burn"}) {
+    const double truth_us = Truth(r.out, fn) * 1e6;
+    ASSERT_GT(truth_us, 0) << r.out;
+    // Most of the worker's CPU, under its own function and its thread's root.
+    EXPECT_GE(static_cast<double>(CpuMicrosWith(traces, fn)), 0.7 * truth_us) << fn << "\n" << top;
+  }
+  // The thread that blocks SIGPROF with a raw system call is never sampled:
+  // its CPU is settled at its exit, named, under its thread's root.
+  const double raw_us = Truth(r.out, "raw_blocked_burn") * 1e6;
+  ASSERT_GT(raw_us, 0) << r.out;
+  EXPECT_GE(static_cast<double>(
+                CountWithChain(traces, {"[unsampled: thread CPU no sample saw]", "start_thread"})),
+            0.7 * raw_us)
+      << top;
+  for (const Trace& t : traces) {
+    for (const std::string& f : t.frames) {
+      EXPECT_EQ(f.find("OnThreadExit"), std::string::npos) << f << "\n" << top;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Timers, BlockedWorkersTest, ::testing::Values("thread", "itimer", "perf"));
+
+// A SIGSEGV handler on an alternate stack and a SIGALRM handler raised from
+// a wrapped call (raise) both leave by siglongjmp, thousands of times; the
+// work that follows is profiled with its complete chain.
+TEST(SignalsTest, WorkAfterSiglongjmpOutOfHandlersKeepsItsCallerChain) {
+  TempDir dir;
+  const std::string profile = dir.File("l.pb.gz");
+  RunResult r =
+      RunProgram({SIGNAL_LONGJMP_RECOVERY_PATH, "2000", "0.5"},
+                 {{"LD_PRELOAD", LCPROF_LIB_PATH}, {"LCPROF_OUT", profile}, {"LCPROF_HZ", "500"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("recovered 2200 times"), std::string::npos) << r.out;
+  auto traces = ReadTraces(profile);
+  const std::string top = PprofTop(profile);
+  const long long work = CountWith(traces, "recovered_work_burn");
+  ASSERT_GT(work, 50) << top;
+  EXPECT_GE(CountWithChain(traces, {"recovered_work_burn", "after_recoveries", "main"}) * 100,
+            work * 95)
+      << top;
+  EXPECT_EQ(CountWith(traces, "[unknown: sp outside thread stack]"), 0) << top;
+}
+
+}  // namespace
+}  // namespace lcprof::e2e
