@@ -174,6 +174,20 @@ int SettleSignalDepth(uintptr_t sp) {
   return t_libcall_state.depth;
 }
 
+void SettleSignalDepthAt(const void* ucontext) {
+  if (ucontext == nullptr || t_libcall_state.depth == 0) return;
+  uintptr_t alt_lo = 0, alt_hi = 0;
+  AltStackOf(ucontext, &alt_lo, &alt_hi);
+  const auto sp = static_cast<uintptr_t>(
+      static_cast<const ucontext_t*>(ucontext)->uc_mcontext.gregs[REG_RSP]);
+  const int live = LiveDepth(sp, alt_lo, alt_hi);
+  if (live < t_libcall_state.depth) {
+    ForgetDeadFrames(live);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    t_libcall_state.depth = live;
+  }
+}
+
 // Every program handler installed through the wrapper runs here. Named
 // plainly: it is the frame between the kernel's signal frame and the handler.
 // The depth a sample reads never points at a frame being written: frames

@@ -44,6 +44,11 @@ const SignalFrame& SignalFrameAt(int depth);  // 1 <= depth <= SignalDepth()
 // ran on. Changes nothing (the interrupted code may be a trampoline).
 int LiveSignalDepth(uintptr_t sp, const void* ucontext);
 
+// Signal-safe, for lcprof's handler of an owned signal before it hands the
+// signal to the program: forgets the levels of handlers the interrupted
+// code (`ucontext`) is no longer inside, and the view of the mask they set.
+void SettleSignalDepthAt(const void* ucontext);
+
 // The wrapper's sigaction. Transparent for every signal: the same return
 // value, errno and old action the program would see without lcprof.
 int GuardedSigaction(int sig, const struct sigaction* act, struct sigaction* old);

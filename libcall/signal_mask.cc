@@ -163,6 +163,7 @@ bool IsOwnSignal(const siginfo_t* info) {
 
 bool TakeProgramSignal(int sig, siginfo_t* info, void* ucontext) {
   if (sig < 1 || sig >= kSignals) return false;
+  SettleSignalDepthAt(ucontext);  // a handler left by longjmp no longer blocks it
   // A thread waiting for it with sigwait takes it, as the kernel would give
   // it to that thread while every other one blocks it.
   const bool blocked_here = (t_mask.blocked & Bit(sig)) != 0;

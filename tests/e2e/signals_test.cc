@@ -5,6 +5,7 @@
 // CPU no sample saw is named, never charged to an lcprof frame.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "tests/e2e/e2e_util.h"
@@ -12,12 +13,14 @@
 namespace lcprof::e2e {
 namespace {
 
+// The lines of `out` that start with `prefix`, sorted.
 std::vector<std::string> Lines(const std::string& out, const std::string& prefix) {
   std::vector<std::string> lines;
   std::istringstream in(out);
   for (std::string line; std::getline(in, line);) {
     if (line.rfind(prefix, 0) == 0) lines.push_back(line);
   }
+  std::sort(lines.begin(), lines.end());  // threads print in any order
   return lines;
 }
 
@@ -30,6 +33,19 @@ double Truth(const std::string& out, const std::string& fn) {
 
 long long CpuMicrosWith(const std::vector<Trace>& traces, const std::string& fn) {
   return CountWith(traces, fn);
+}
+
+// Samples whose stack holds every one of `fns`, anywhere.
+long long CountWithAll(const std::vector<Trace>& traces, const std::vector<std::string>& fns) {
+  long long n = 0;
+  for (const Trace& t : traces) {
+    bool all = true;
+    for (const std::string& fn : fns) {
+      all = all && std::find(t.frames.begin(), t.frames.end(), fn) != t.frames.end();
+    }
+    if (all) n += t.count;
+  }
+  return n;
 }
 
 class BlockedWorkersTest : public ::testing::TestWithParam<const char*> {};
@@ -94,7 +110,98 @@ TEST(SignalsTest, WorkAfterSiglongjmpOutOfHandlersKeepsItsCallerChain) {
   EXPECT_GE(CountWithChain(traces, {"recovered_work_burn", "after_recoveries", "main"}) * 100,
             work * 95)
       << top;
-  EXPECT_EQ(CountWith(traces, "[unknown: sp outside thread stack]"), 0) << top;
+  EXPECT_EQ(CountWithAll(traces, {"recovered_work_burn", "[unknown: sp outside thread stack]"}), 0)
+      << top;
+}
+
+struct HandlerRun {
+  RunResult plain, profiled;
+  std::vector<Trace> traces;
+  std::string top;
+};
+
+// Runs signal_program_handlers in `mode` without and with lcprof.
+HandlerRun RunHandlers(const TempDir& dir, const std::string& mode) {
+  HandlerRun h;
+  const std::string profile = dir.File(mode + ".pb.gz");
+  h.plain = RunProgram({SIGNAL_PROGRAM_HANDLERS_PATH, mode, "0.1"});
+  h.profiled = RunProgram({SIGNAL_PROGRAM_HANDLERS_PATH, mode, "0.4"},
+                          {{"LD_PRELOAD", LCPROF_LIB_PATH},
+                           {"LCPROF_OUT", profile},
+                           {"LCPROF_HZ", "1000"}});
+  if (FileExists(profile)) {
+    h.traces = ReadTraces(profile);
+    h.top = PprofTop(profile);
+  }
+  return h;
+}
+
+// SS_AUTODISARM clears the alternate stack while the handler runs, so
+// asking sigaltstack() there says "none": the handler's stack is known from
+// the signal's own context instead, and its samples keep their chain.
+TEST(SignalsTest, HandlerOnAutodisarmedAlternateStackKeepsItsChain) {
+  TempDir dir;
+  HandlerRun h = RunHandlers(dir, "autodisarm");
+  ASSERT_EQ(h.profiled.exit_code, 0) << h.profiled.err;
+  EXPECT_EQ(h.profiled.out, h.plain.out);
+  const long long burn = CountWith(h.traces, "autodisarm_handler_burn");
+  ASSERT_GT(burn, 20) << h.top;
+  EXPECT_GE(
+      CountWithChain(h.traces, {"autodisarm_handler_burn", "OnUsr1Autodisarm", "[signal]"}) * 100,
+      burn * 95)
+      << h.top;
+  EXPECT_EQ(CountWith(h.traces, "[unknown: sp outside thread stack]"), 0) << h.top;
+}
+
+// sigset, sysv_signal and bsd_signal hand back the handler the program
+// installed (never lcprof's trampoline), and putting it back works.
+TEST(SignalsTest, OtherInstallersReturnTheProgramsHandler) {
+  TempDir dir;
+  HandlerRun h = RunHandlers(dir, "install");
+  ASSERT_EQ(h.plain.exit_code, 0) << h.plain.err;
+  EXPECT_EQ(h.profiled.exit_code, 0) << h.profiled.err;
+  EXPECT_EQ(h.profiled.out, h.plain.out);
+}
+
+// The program's own SIGPROF handler leaves by siglongjmp a thousand times:
+// later work is sampled with its true chain (no stale signal level), and
+// nothing of lcprof is left wedged.
+TEST(SignalsTest, ProgramSigprofHandlerThatLongjmpsLeavesProfilingIntact) {
+  TempDir dir;
+  HandlerRun h = RunHandlers(dir, "prof_jump");
+  ASSERT_EQ(h.profiled.exit_code, 0) << h.profiled.err;
+  EXPECT_EQ(h.profiled.out, h.plain.out);
+  const long long burn = CountWith(h.traces, "after_prof_jump_burn");
+  ASSERT_GT(burn, 20) << h.top;
+  EXPECT_GE(CountWithChain(h.traces, {"after_prof_jump_burn", "main"}) * 100, burn * 95) << h.top;
+  EXPECT_EQ(CountWithAll(h.traces, {"after_prof_jump_burn", "[signal]"}), 0) << h.top;
+}
+
+// A handler on the thread's stack raises a signal whose SA_ONSTACK handler
+// runs on an alternate stack mapped right above it: the outer handler's
+// level stays in the samples of the inner one.
+TEST(SignalsTest, NestedHandlerOnAlternateStackKeepsTheOuterHandler) {
+  TempDir dir;
+  HandlerRun h = RunHandlers(dir, "nested");
+  ASSERT_EQ(h.profiled.exit_code, 0) << h.profiled.err;
+  EXPECT_EQ(h.profiled.out, h.plain.out);
+  const long long burn = CountWith(h.traces, "nested_handler_burn");
+  ASSERT_GT(burn, 20) << h.top;
+  EXPECT_GE(CountWithAll(h.traces, {"nested_handler_burn", "OnUsr2Nested", "outer_handler_work",
+                                    "OnUsr1Outer", "NestedThread"}) *
+                100,
+            burn * 95)
+      << h.top;
+}
+
+// Timer signals of lcprof's still pending when it stops are dropped, not
+// passed to the program's SIGPROF handler.
+TEST(SignalsTest, LeftoverProfilerSignalsDoNotReachTheProgramAfterStop) {
+  TempDir dir;
+  HandlerRun h = RunHandlers(dir, "leftover");
+  ASSERT_EQ(h.profiled.exit_code, 0) << h.profiled.err;
+  EXPECT_EQ(h.profiled.out, h.plain.out);
+  EXPECT_NE(h.plain.out.find("got 0 kernel-sent"), std::string::npos) << h.plain.out;
 }
 
 }  // namespace
