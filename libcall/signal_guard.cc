@@ -178,8 +178,8 @@ void SettleSignalDepthAt(const void* ucontext) {
   if (ucontext == nullptr || t_libcall_state.depth == 0) return;
   uintptr_t alt_lo = 0, alt_hi = 0;
   AltStackOf(ucontext, &alt_lo, &alt_hi);
-  const auto sp = static_cast<uintptr_t>(
-      static_cast<const ucontext_t*>(ucontext)->uc_mcontext.gregs[REG_RSP]);
+  const auto sp =
+      static_cast<uintptr_t>(static_cast<const ucontext_t*>(ucontext)->uc_mcontext.gregs[REG_RSP]);
   const int live = LiveDepth(sp, alt_lo, alt_hi);
   if (live < t_libcall_state.depth) {
     ForgetDeadFrames(live);

@@ -125,10 +125,9 @@ HandlerRun RunHandlers(const TempDir& dir, const std::string& mode) {
   HandlerRun h;
   const std::string profile = dir.File(mode + ".pb.gz");
   h.plain = RunProgram({SIGNAL_PROGRAM_HANDLERS_PATH, mode, "0.1"});
-  h.profiled = RunProgram({SIGNAL_PROGRAM_HANDLERS_PATH, mode, "0.4"},
-                          {{"LD_PRELOAD", LCPROF_LIB_PATH},
-                           {"LCPROF_OUT", profile},
-                           {"LCPROF_HZ", "1000"}});
+  h.profiled =
+      RunProgram({SIGNAL_PROGRAM_HANDLERS_PATH, mode, "0.4"},
+                 {{"LD_PRELOAD", LCPROF_LIB_PATH}, {"LCPROF_OUT", profile}, {"LCPROF_HZ", "1000"}});
   if (FileExists(profile)) {
     h.traces = ReadTraces(profile);
     h.top = PprofTop(profile);
@@ -202,6 +201,18 @@ TEST(SignalsTest, LeftoverProfilerSignalsDoNotReachTheProgramAfterStop) {
   ASSERT_EQ(h.profiled.exit_code, 0) << h.profiled.err;
   EXPECT_EQ(h.profiled.out, h.plain.out);
   EXPECT_NE(h.plain.out.find("got 0 kernel-sent"), std::string::npos) << h.plain.out;
+}
+
+// Temporary masks of waits are the program's view while it waits (read
+// back by a handler that runs meanwhile), the wait ends as without lcprof,
+// and an image exec'ed with SIGPROF blocked starts with it blocked.
+TEST(SignalsTest, WaitsWithTemporaryMasksAndExecKeepTheProgramsMask) {
+  TempDir dir;
+  HandlerRun h = RunHandlers(dir, "wait");
+  ASSERT_EQ(h.plain.exit_code, 0) << h.plain.err;
+  ASSERT_EQ(h.profiled.exit_code, 0) << h.profiled.err;
+  EXPECT_EQ(h.profiled.out, h.plain.out);
+  EXPECT_NE(h.plain.out.find("after exec: SIGPROF blocked 1"), std::string::npos) << h.plain.out;
 }
 
 }  // namespace

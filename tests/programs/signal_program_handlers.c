@@ -14,9 +14,16 @@
  *               SIGPROFs while SIGPROF is blocked (raw system call) over
  *               some CPU work and lcprof_stop (when lcprof is loaded), then
  *               unblocked: the profiler's leftover timer signal is not the
- *               program's.
+ *               program's;
+ *   wait        sigsuspend and ppoll with temporary masks, read back from a
+ *               handler that runs during the wait, and exec with SIGPROF
+ *               blocked: the new image (mode show_mask) starts with it
+ *               blocked.
  * argv[2]: seconds of CPU (default 0.4). */
 #define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -24,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dlfcn.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -167,8 +173,8 @@ static void* NestedThread(void* alt) {
 static int Nested(void) {
   /* One mapping: the thread's stack, and the alternate stack right above it. */
   const size_t stack_size = 512 * 1024, alt_size = 256 * 1024;
-  char* region = mmap(NULL, stack_size + alt_size, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  char* region =
+      mmap(NULL, stack_size + alt_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (region == MAP_FAILED) return 2;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -214,6 +220,65 @@ static int Leftover(void) {
   return 0;
 }
 
+/* --- wait --- */
+static volatile sig_atomic_t g_prof_blocked_in_handler = -1;
+static void OnUsr1Wait(int sig) {
+  (void)sig;
+  sigset_t now;
+  pthread_sigmask(SIG_BLOCK, NULL, &now);
+  g_prof_blocked_in_handler = sigismember(&now, SIGPROF);
+}
+static pthread_t g_main_thread;
+static void* WakeMain(void* arg) {
+  (void)arg;
+  Burn(g_seconds / 2);
+  pthread_kill(g_main_thread, SIGUSR1);
+  return NULL;
+}
+static int ShowMask(void) {
+  sigset_t now;
+  sigprocmask(SIG_BLOCK, NULL, &now);
+  printf("after exec: SIGPROF blocked %d, SIGUSR2 blocked %d\n", sigismember(&now, SIGPROF),
+         sigismember(&now, SIGUSR2));
+  return 0;
+}
+static int Wait(const char* self) {
+  signal(SIGUSR1, OnUsr1Wait);
+  sigset_t usr1, all_but_usr1, old;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &usr1, &old);
+  sigfillset(&all_but_usr1);
+  sigdelset(&all_but_usr1, SIGUSR1);
+  g_main_thread = pthread_self();
+  pthread_t waker;
+  pthread_create(&waker, NULL, WakeMain, NULL);
+  int rc = sigsuspend(&all_but_usr1);
+  int error = errno;
+  pthread_join(waker, NULL);
+  sigset_t now;
+  pthread_sigmask(SIG_BLOCK, NULL, &now);
+  printf("sigsuspend: %d %s; SIGPROF blocked in the handler %d; after: SIGPROF %d SIGUSR1 %d\n", rc,
+         error == EINTR ? "EINTR" : "other", (int)g_prof_blocked_in_handler,
+         sigismember(&now, SIGPROF), sigismember(&now, SIGUSR1));
+  int fds[2];
+  if (pipe(fds) != 0) return 2;
+  struct pollfd p = {.fd = fds[0], .events = POLLIN};
+  struct timespec wait_for = {0, 100 * 1000 * 1000};
+  sigset_t everything;
+  sigfillset(&everything);
+  rc = ppoll(&p, 1, &wait_for, &everything);
+  printf("ppoll: %d\n", rc);
+  sigset_t prof;
+  sigemptyset(&prof);
+  sigaddset(&prof, SIGPROF);
+  sigaddset(&prof, SIGUSR2);
+  pthread_sigmask(SIG_BLOCK, &prof, NULL);
+  fflush(stdout);
+  execl(self, self, "show_mask", (char*)NULL);
+  return 3;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) return 2;
   if (argc > 2) g_seconds = atof(argv[2]);
@@ -222,5 +287,7 @@ int main(int argc, char** argv) {
   if (strcmp(argv[1], "prof_jump") == 0) return ProfJump();
   if (strcmp(argv[1], "nested") == 0) return Nested();
   if (strcmp(argv[1], "leftover") == 0) return Leftover();
+  if (strcmp(argv[1], "wait") == 0) return Wait(argv[0]);
+  if (strcmp(argv[1], "show_mask") == 0) return ShowMask();
   return 2;
 }

@@ -69,7 +69,7 @@ TEST(LibcallRecordTest, NestedEnterNeitherRecordsNorClears) {
 // such call takes it over instead of finding every call nested for ever.
 TEST(LibcallRecordTest, CallFromAboveAStaleRecordTakesItOver) {
   Record& r = ThisThreadRecord();
-  ASSERT_TRUE(Enter(r, LibcallId::k_read, 0x1111, 0x7000, 0x7100));  // never left
+  ASSERT_TRUE(Enter(r, LibcallId::k_read, 0x1111, 0x7000, 0x7100));    // never left
   EXPECT_FALSE(Enter(r, LibcallId::k_write, 0x2222, 0x6ff0, 0x6f00));  // deeper: nested
   ASSERT_TRUE(Enter(r, LibcallId::k_write, 0x3333, 0x7100, 0x7200));   // from above
   RecordSnapshot s = Read(r);
