@@ -1,7 +1,7 @@
 // The program's view of its mask for owned signals; see signal_mask.h.
 //
-// Deferred signals: one slot per signal, process-wide, since the signals
-// the program sends itself are mostly process-directed (kill): state moves
+// Deferred signals sent to the process (kill): one slot per signal,
+// process-wide (those sent to a thread wait in its own TLS): state moves
 // kEmpty -> (stash) kFilling -> kFull -> (take) kTaking -> kEmpty, each
 // step a compare-and-swap, so a handler that finds a slot busy never waits
 // (a second signal while one is pending is merged, as the kernel merges).
@@ -36,6 +36,11 @@ struct ThreadMaskState {
   uint64_t blocked;       // owned signals the program's view blocks
   uint64_t waiting;       // owned signals this thread waits for (sigwait)
   uint64_t handler_runs;  // program handlers run on this thread
+  // One deferred thread-directed signal (raise, tgkill: SI_TKILL), kept
+  // apart from the process-wide slots as the kernel keeps a thread's own
+  // pending signals apart from the process's. 0: none.
+  int own_pending;
+  siginfo_t own_pending_info;
 };
 __attribute__((tls_model("initial-exec"))) thread_local ThreadMaskState t_mask;
 
@@ -44,6 +49,13 @@ constexpr uint64_t Bit(int sig) { return uint64_t{1} << (sig - 1); }
 pid_t ThisThreadId() { return static_cast<pid_t>(syscall(SYS_gettid)); }
 
 bool Stash(int sig, const siginfo_t* info) {
+  if (info->si_code == SI_TKILL) {
+    if (t_mask.own_pending != 0) return false;  // merged
+    memcpy(&t_mask.own_pending_info, info, sizeof *info);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    t_mask.own_pending = sig;
+    return true;
+  }
   int empty = kEmpty;
   if (!g_deferred[sig].state.compare_exchange_strong(empty, kFilling, std::memory_order_acquire)) {
     return false;  // one is pending already: merged
@@ -54,6 +66,12 @@ bool Stash(int sig, const siginfo_t* info) {
 }
 
 bool Take(int sig, siginfo_t* info) {
+  if (t_mask.own_pending == sig) {
+    t_mask.own_pending = 0;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    memcpy(info, &t_mask.own_pending_info, sizeof *info);
+    return true;
+  }
   int full = kFull;
   if (!g_deferred[sig].state.compare_exchange_strong(full, kTaking, std::memory_order_acquire)) {
     return false;
@@ -111,7 +129,10 @@ void SetProgramBlockedBits(uint64_t bits) {
   t_mask.blocked = bits;
   for (int sig = 1; unblocked != 0 && sig < kSignals; ++sig) {
     siginfo_t info;
-    if ((unblocked & Bit(sig)) != 0 && Take(sig, &info)) Resend(ThisThreadId(), sig, &info);
+    // The thread's own and the process's, each once.
+    for (int slot = 0; slot < 2 && (unblocked & Bit(sig)) != 0 && Take(sig, &info); ++slot) {
+      Resend(ThisThreadId(), sig, &info);
+    }
   }
 }
 

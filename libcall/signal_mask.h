@@ -6,8 +6,9 @@
 // mask interposers (signal_mask_linux.cc); signals the program itself sends
 // are held or redirected by that view:
 //  - one the program's view blocks on the receiving thread waits here
-//    (deferred, one per signal, as the kernel keeps one pending standard
-//    signal) until a thread's view unblocks it, or a sigwait takes it;
+//    (deferred: one sent to the process, held per process, and one sent to
+//    the thread, held per thread, as the kernel keeps one pending standard
+//    signal of each kind) until a view unblocks it, or a sigwait takes it;
 //  - one a thread waits for with the sigwait family goes to that thread.
 // Upstream: the interposers and lcprof's SIGPROF handler; the owned signals
 // themselves come from signal_guard.cc. Everything here is signal-safe

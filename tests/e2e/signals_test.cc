@@ -215,5 +215,19 @@ TEST(SignalsTest, WaitsWithTemporaryMasksAndExecKeepTheProgramsMask) {
   EXPECT_NE(h.plain.out.find("after exec: SIGPROF blocked 1"), std::string::npos) << h.plain.out;
 }
 
+// The program's own SIGPROF, sent while its view blocks SIGPROF (lcprof
+// keeps it deliverable for samples), waits until the program unblocks it,
+// then reaches its handler as the kernel would deliver it.
+TEST(SignalsTest, ProgramSigprofWaitsWhileTheProgramBlocksIt) {
+  TempDir dir;
+  HandlerRun h = RunHandlers(dir, "defer");
+  ASSERT_EQ(h.plain.exit_code, 0) << h.plain.err;
+  ASSERT_EQ(h.profiled.exit_code, 0) << h.profiled.err;
+  EXPECT_EQ(h.profiled.out, h.plain.out);
+  EXPECT_NE(h.plain.out.find("while blocked the handler ran 0"), std::string::npos) << h.plain.out;
+  // Once for raise (the thread's pending), once for kill (the process's).
+  EXPECT_NE(h.plain.out.find("after unblocking it ran 2"), std::string::npos) << h.plain.out;
+}
+
 }  // namespace
 }  // namespace lcprof::e2e

@@ -18,7 +18,9 @@
  *   wait        sigsuspend and ppoll with temporary masks, read back from a
  *               handler that runs during the wait, and exec with SIGPROF
  *               blocked: the new image (mode show_mask) starts with it
- *               blocked.
+ *               blocked;
+ *   defer       the program's own SIGPROF, raised while it blocks SIGPROF,
+ *               reaches its handler only once it unblocks it.
  * argv[2]: seconds of CPU (default 0.4). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -279,6 +281,27 @@ static int Wait(const char* self) {
   return 3;
 }
 
+/* --- defer --- */
+static volatile sig_atomic_t g_prof_runs;
+static void OnProfDefer(int sig) {
+  (void)sig;
+  ++g_prof_runs;
+}
+static int Defer(void) {
+  signal(SIGPROF, OnProfDefer);
+  sigset_t prof;
+  sigemptyset(&prof);
+  sigaddset(&prof, SIGPROF);
+  pthread_sigmask(SIG_BLOCK, &prof, NULL);
+  raise(SIGPROF);
+  kill(getpid(), SIGPROF);
+  Burn(g_seconds / 4);
+  printf("defer: while blocked the handler ran %d time(s)\n", (int)g_prof_runs);
+  pthread_sigmask(SIG_UNBLOCK, &prof, NULL);
+  printf("defer: after unblocking it ran %d time(s)\n", (int)g_prof_runs);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) return 2;
   if (argc > 2) g_seconds = atof(argv[2]);
@@ -288,6 +311,7 @@ int main(int argc, char** argv) {
   if (strcmp(argv[1], "nested") == 0) return Nested();
   if (strcmp(argv[1], "leftover") == 0) return Leftover();
   if (strcmp(argv[1], "wait") == 0) return Wait(argv[0]);
+  if (strcmp(argv[1], "defer") == 0) return Defer();
   if (strcmp(argv[1], "show_mask") == 0) return ShowMask();
   return 2;
 }
