@@ -3,6 +3,8 @@
 // publish no libcall record (a successful exec never returns to clear it).
 // The execl* family is variadic: the arguments are gathered into an array
 // on the stack (no allocation: these may run in a vfork child).
+#include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +12,7 @@
 
 #include "libcall/exec_hooks.h"
 #include "libcall/next_symbols.h"
+#include "libcall/signal_mask.h"
 
 #define LCPROF_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -45,12 +48,20 @@ __attribute__((constructor(102))) void ResolveExecAtLoad() {
   Real(g_exit_now_c99, "_Exit");
 }
 
-// Runs `exec` between the hooks, keeping the failed exec's errno.
+// Runs `exec` between the hooks, keeping the failed exec's errno. The new
+// image inherits the mask the program believes it has: owned signals its
+// view blocks (signal_mask.h) are blocked in the kernel for the exec only
+// (the session has stopped by then).
 template <typename Call>
 int Exec(Call exec) {
   lcprof::libcall::RunBeforeExecHook();
+  sigset_t view;
+  sigemptyset(&view);
+  lcprof::libcall::AddSignalBits(&view, lcprof::libcall::ProgramBlockedBits());
+  syscall(SYS_rt_sigprocmask, SIG_BLOCK, &view, nullptr, _NSIG / 8);
   int rc = exec();
   int saved = errno;
+  syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &view, nullptr, _NSIG / 8);
   lcprof::libcall::RunAfterFailedExecHook();
   errno = saved;
   return rc;

@@ -16,7 +16,9 @@ namespace lcprof::libcall {
 //  - sp > kSpClaimed means "a record is in force" and that g, pc, fp and fn
 //    belong to the same call as sp: they are written first, sp last, behind a
 //    signal fence.
-//  - Only the call that set sp clears it (writer rule 3).
+//  - Only the call that set sp clears it (writer rule 3), or a later call
+//    that finds the record's call gone (Enter: its caller's sp lies below
+//    the new caller's) and takes the record over.
 //  - sp == kSpClaimed while a writer is between its "sp == 0" check and its
 //    store of the real sp: readers take it for "no record", writers for "in
 //    force" (they record nothing). So a wrapper running in a signal handler
@@ -71,8 +73,14 @@ inline std::atomic_ref<uintptr_t> SpOf(Record& r) { return std::atomic_ref<uintp
 inline Record& RecordAtDepth(int depth) {  // 0 <= depth <= kMaxSignalDepth
   return t_libcall_state.records[depth];
 }
+// signal_guard.cc: the calling thread's depth once handlers left by longjmp
+// or an exception are forgotten (judged from `sp`, the caller's stack).
+int SettleSignalDepth(uintptr_t sp);
 inline Record& ThisThreadRecord() {
   int d = t_libcall_state.depth;
+  if (d != 0) [[unlikely]] {
+    d = SettleSignalDepth(reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
+  }
   return t_libcall_state.records[d < kMaxSignalDepth ? d : kMaxSignalDepth];
 }
 
@@ -82,9 +90,18 @@ inline void SetCurrentG(uintptr_t g) { t_libcall_state.current_g = g; }
 
 // Writer side. Returns true when this call recorded (and so must clear).
 // May run in any context, including signal handlers; async-signal-safe.
+// A record in force whose caller's sp lies below this caller's sp, on the
+// same G, belongs to a call that can no longer be running: a nested call is
+// always made from deeper in the stack than the call it is nested in. So its
+// call was left without returning (a signal handler's longjmp out of it, a
+// C++ exception or thread cancellation through a wrapper that clears
+// nothing) and the record is taken over; otherwise every later call of the
+// thread would look nested and record nothing.
 inline bool Enter(Record& r, uintptr_t fn, uintptr_t pc, uintptr_t sp, uintptr_t fp) {
-  if (SpOf(r).load(std::memory_order_relaxed) != 0) {
-    return false;  // nested: the outer record stays in force (writer rule 1)
+  if (const uintptr_t in_force = SpOf(r).load(std::memory_order_relaxed); in_force != 0) {
+    if (in_force == kSpClaimed || in_force >= sp || r.g != CurrentG()) {
+      return false;  // nested: the outer record stays in force (writer rule 1)
+    }
   }
   SpOf(r).store(kSpClaimed, std::memory_order_relaxed);
   std::atomic_signal_fence(std::memory_order_seq_cst);

@@ -24,11 +24,30 @@ struct SignalFrame {
   uintptr_t stack_lo, stack_hi;  // the stack the handler runs on (0, 0: unknown)
   uintptr_t pc, sp, fp;          // the interrupted context
   const void* ucontext;          // ...all of it, valid while the handler runs
+  uint64_t program_blocked;      // the program's view of owned signals before (signal_mask.h)
 };
 
-// The calling thread's program-handler depth and frames. Signal-safe.
-inline int SignalDepth() { return t_libcall_state.depth; }
+// The calling thread's program-handler depth, handlers left by longjmp or
+// an exception forgotten (record.h's SettleSignalDepth), and its frames.
+// Signal-safe.
+inline int SignalDepth() {
+  return t_libcall_state.depth == 0
+             ? 0
+             : SettleSignalDepth(reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
+}
 const SignalFrame& SignalFrameAt(int depth);  // 1 <= depth <= SignalDepth()
+
+// Signal-safe, for the SIGPROF handler: how many program handlers the code
+// interrupted with stack pointer `sp` (the signal's `ucontext`) runs inside.
+// Frames of handlers left by longjmp or an exception are not counted: a
+// frame is live when `sp` lies below its trampoline on the stack the handler
+// ran on. Changes nothing (the interrupted code may be a trampoline).
+int LiveSignalDepth(uintptr_t sp, const void* ucontext);
+
+// Signal-safe, for lcprof's handler of an owned signal before it hands the
+// signal to the program: forgets the levels of handlers the interrupted
+// code (`ucontext`) is no longer inside, and the view of the mask they set.
+void SettleSignalDepthAt(const void* ucontext);
 
 // The wrapper's sigaction. Transparent for every signal: the same return
 // value, errno and old action the program would see without lcprof.

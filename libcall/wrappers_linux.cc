@@ -19,6 +19,7 @@
 #include "libcall/next_symbols.h"
 #include "libcall/scope.h"
 #include "libcall/signal_guard.h"
+#include "libcall/signal_mask.h"
 #include "libcall/thread_hooks.h"
 
 using lcprof::libcall::LibcallId;
@@ -138,6 +139,7 @@ namespace {
 struct ThreadStart {
   void* (*routine)(void*);
   void* arg;
+  uint64_t program_blocked;  // the creator's view of its mask (signal_mask.h)
 };
 
 // Runs the exit hook however the thread ends: return from the start routine,
@@ -161,6 +163,7 @@ int CreateThread(pthread_t* thread, const pthread_attr_t* attr, void* (*routine)
 extern "C" void* lcprof_thread_start(void* p) {
   ThreadStart start = *static_cast<ThreadStart*>(p);
   delete static_cast<ThreadStart*>(p);
+  lcprof::libcall::AdoptThreadMask(start.program_blocked);
   lcprof::libcall::RunThreadStartHook();
   ExitHookGuard guard;
   return start.routine(start.arg);
@@ -169,7 +172,7 @@ extern "C" void* lcprof_thread_start(void* p) {
 namespace {
 int CreateThread(pthread_t* thread, const pthread_attr_t* attr, void* (*routine)(void*),
                  void* arg) {
-  auto* start = new (std::nothrow) ThreadStart{routine, arg};
+  auto* start = new (std::nothrow) ThreadStart{routine, arg, lcprof::libcall::ProgramBlockedBits()};
   if (start == nullptr) return EAGAIN;
   int rc = Next().pthread_create(thread, attr, lcprof_thread_start, start);
   if (rc != 0) delete start;

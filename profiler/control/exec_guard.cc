@@ -39,11 +39,12 @@ void DrainPendingSigprof() {
   sigset_t prof, old;
   sigemptyset(&prof);
   sigaddset(&prof, SIGPROF);
-  pthread_sigmask(SIG_BLOCK, &prof, &old);
+  // Raw calls: the interposers keep SIGPROF unblocked (signal_mask.h).
+  syscall(SYS_rt_sigprocmask, SIG_BLOCK, &prof, &old, _NSIG / 8);
   const timespec no_wait{0, 0};
-  while (sigtimedwait(&prof, nullptr, &no_wait) > 0) {
+  while (syscall(SYS_rt_sigtimedwait, &prof, nullptr, &no_wait, _NSIG / 8) > 0) {
   }
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, nullptr, _NSIG / 8);
 }
 
 void BeforeExec() {

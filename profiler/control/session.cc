@@ -97,12 +97,13 @@ void OnThreadStart() {
 }
 
 // The exit settlement: CPU the thread's timer passed but never signalled is
-// recorded with the thread's exit path as its stack.
+// recorded as "[unsampled: ...]" under the thread's root, not under this
+// exit path, whose frames are lcprof's (RecordUnsampledCpu).
 __attribute__((noinline)) void OnThreadExit() {
   if (const uint64_t unreported = ThreadTimersOnThreadExit(); unreported != 0) {
     ucontext_t uc;
     getcontext(&uc);
-    RecordSampleOutsideHandler(&uc, unreported);
+    RecordUnsampledCpu(&uc, unreported);
   }
 }
 

@@ -35,6 +35,8 @@ const char* PseudoFrameName(uintptr_t f) {
       return "[unknown: sp outside thread stack]";
     case kFrameLost:
       return "[lost: stack table full]";
+    case kFrameUnsampled:
+      return "[unsampled: thread CPU no sample saw]";
     case kFrameSignal:
       return "[signal]";
     case kFrameBrokenChain:

@@ -25,6 +25,7 @@
 // Disarm sees the handler counted or the handler sees null.
 #include "profiler/sampling/signal_handler.h"
 
+#include <link.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -34,9 +35,10 @@
 #include <cerrno>
 
 #include "libcall/signal_guard.h"
-#include "profiler/unwinding/libcall_reader.h"
+#include "libcall/signal_mask.h"
 #include "profiler/base/platform.h"
 #include "profiler/sampling/signal_weight.h"
+#include "profiler/unwinding/libcall_reader.h"
 
 namespace lcprof {
 namespace {
@@ -56,21 +58,28 @@ SampleStorage* EnterRecording() {
 // After a non-null EnterRecording. Signal-safe.
 void LeaveRecording() { g_recording.fetch_sub(1, std::memory_order_release); }
 
-// A SIGPROF sent with kill/tgkill/sigqueue (si_code <= 0, but not one of
-// lcprof's own timer or handshake signals, SI_TIMER among them) while the
-// program has a handler of its own for it: the program's, not a sample. (Without a program handler
-// a sent SIGPROF is sampled rather than left to the default action, which would kill the program.)
-bool SentByProgram(const siginfo_t* info) {
-  return info != nullptr && info->si_code <= 0 && !SentByLcprof(info) &&
-         libcall::ProgramHandlesSignal(SIGPROF);
+// A SIGPROF sent with kill/tgkill/sigqueue: si_code <= 0, but not one of
+// lcprof's own timer or handshake signals (SI_TIMER among them).
+bool SentByOthers(const siginfo_t* info) {
+  return info != nullptr && info->si_code <= 0 && !SentByLcprof(info);
 }
 
+// Such a signal is the program's, not a sample: it goes where the program's
+// view of its masks sends it (libcall/signal_mask.h: its handler, a sigwait
+// thread, or deferred while its view blocks it). Without a program handler
+// or waiter it is sampled rather than left to the default action, which
+// would kill the program. Once disarmed, lcprof's own signals (still
+// pending from its timers) are dropped: they are no business of the
+// program's SIGPROF handler.
 void OnProfSignal(int /*sig*/, siginfo_t* info, void* ucontext) {
   const int saved_errno = errno;
-  SampleStorage* storage = SentByProgram(info) ? nullptr : EnterRecording();
+  if (SentByOthers(info) && libcall::TakeProgramSignal(SIGPROF, info, ucontext)) {
+    errno = saved_errno;
+    return;
+  }
+  SampleStorage* storage = EnterRecording();
   if (storage == nullptr) {
-    // Not profiling (any more), or the program's own signal: the program's.
-    libcall::ForwardToProgram(SIGPROF, info, ucontext);
+    if (SentByOthers(info)) libcall::ForwardToProgram(SIGPROF, info, ucontext);
   } else {
     if (uint64_t cpu_nanos = WeighProfSignal(info); cpu_nanos != 0) {
       RecordSampleFromContext(*storage, ucontext, cpu_nanos);
@@ -92,21 +101,75 @@ void RecordSampleFromContext(SampleStorage& storage, const void* ucontext, uint6
   storage.thread_names.Note(s.tid);
 }
 
-void RecordSampleOutsideHandler(const void* ucontext, uint64_t cpu_nanos) {
-  // The handler's conditions: no signal handler may run inside the counted
-  // path (the real handler runs with the same set blocked).
+namespace {
+
+// The executable segment of the object this code is in (liblcprof.so, or
+// the program lcprof is linked into statically), learned at install.
+uintptr_t g_own_code_lo = 0, g_own_code_hi = 0;
+
+int FindOwnCode(dl_phdr_info* info, size_t, void*) {
+  const auto self = reinterpret_cast<uintptr_t>(&FindOwnCode);
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0) continue;
+    const uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
+    if (self >= lo && self < lo + ph.p_memsz) {
+      g_own_code_lo = lo;
+      g_own_code_hi = lo + ph.p_memsz;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+bool InOwnCode(uintptr_t pc) { return pc >= g_own_code_lo && pc < g_own_code_hi; }
+
+// Runs `record(storage)` in the handler's conditions: no signal handler may
+// run inside the counted path (the real handler runs with the same set
+// blocked).
+template <typename Record>
+void RecordOutsideHandler(Record record) {
   sigset_t all, old;
   libcall::FillAsynchronousSignals(&all);
   syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, _NSIG / 8);
   if (SampleStorage* storage = EnterRecording()) {
-    RecordSampleFromContext(*storage, ucontext, cpu_nanos);
+    record(*storage);
     LeaveRecording();
   }
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, nullptr, _NSIG / 8);
 }
 
+}  // namespace
+
+void RecordSampleOutsideHandler(const void* ucontext, uint64_t cpu_nanos) {
+  RecordOutsideHandler(
+      [&](SampleStorage& storage) { RecordSampleFromContext(storage, ucontext, cpu_nanos); });
+}
+
+void RecordUnsampledCpu(const void* ucontext, uint64_t cpu_nanos) {
+  RecordOutsideHandler([&](SampleStorage& storage) {
+    Sample s;
+    s.reserved = 0;
+    s.tid = CurrentThreadId();
+    s.cpu_nanos = cpu_nanos;
+    FillSampleStack(s, RegsFromUcontext(ucontext), ucontext);
+    uint32_t own = 0;
+    while (own < s.depth && InOwnCode(s.frames[own])) ++own;
+    // frames[own - 1] becomes the pseudo-frame; the callers below stay.
+    const uint32_t from = own == 0 ? 0 : own - 1;
+    s.frames[0] = kFrameUnsampled;
+    for (uint32_t i = from + 1; i < s.depth; ++i) s.frames[i - from] = s.frames[i];
+    s.depth = s.depth == 0 ? 1 : s.depth - from;
+    s.marks = 0;  // (the exit path's libcall records are lcprof's)
+    storage.stacks.Add(s);
+    storage.thread_names.Note(s.tid);
+  });
+}
+
 bool InstallProfSignalHandler() {
   PrepareLibcallReader();
+  libcall::SetOwnSignalTest(SentByLcprof);
+  if (g_own_code_hi == 0) dl_iterate_phdr(FindOwnCode, nullptr);
   return libcall::OwnSignal(SIGPROF, OnProfSignal);
 }
 

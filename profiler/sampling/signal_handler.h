@@ -48,4 +48,11 @@ void RecordSampleFromContext(SampleStorage& storage, const void* ucontext, uint6
 // Disarm waits for it too. Does nothing when disarmed.
 void RecordSampleOutsideHandler(const void* ucontext, uint64_t cpu_nanos);
 
+// The same for CPU the calling thread ran that no sample saw (its exit
+// settlement): `ucontext` is taken inside lcprof, and every leading frame in
+// lcprof's own code is replaced by one kFrameUnsampled pseudo-frame, so the
+// time hangs under the thread's root (start_thread) and never under an
+// lcprof function. Control path.
+void RecordUnsampledCpu(const void* ucontext, uint64_t cpu_nanos);
+
 }  // namespace lcprof

@@ -113,9 +113,19 @@ StackBounds LevelStack(int level, uintptr_t sp) {
 // level's stack above the interrupted sp: the recording wrapper's frame is
 // below the caller's sp, so an interrupted sp above it means the call is gone
 // (a handler longjmp'ed out of it) and the record is stale.
+// A record a wrapper made (fn a LibcallId, not a region named through the
+// API) is also stale when the word under its sp no longer is its pc: while
+// the wrapper runs, that word is the return address its call pushed; once a
+// longjmp or an exception left the call, later calls overwrite it.
 bool RecordInForce(const libcall::RecordSnapshot& rec, uintptr_t sp, StackBounds stack) {
   if (rec.sp == 0 || !stack.Contains(rec.sp)) return false;
-  return !(stack.Contains(sp) && sp > rec.sp);
+  if (stack.Contains(sp) && sp > rec.sp) return false;
+  if (rec.fn < libcall::kFirstNamePointer) {
+    uintptr_t ret = 0;
+    const StackWindow win(stack, rec.sp - sizeof(uintptr_t));
+    if (!win.ReadWord(rec.sp - sizeof(uintptr_t), &ret) || ret != rec.pc) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -127,8 +137,7 @@ void FillSampleStack(Sample& s, const InterruptedRegs& regs, const void* ucontex
   b.SetLimit(UnwindDepth() + 2);
   s.marks = 0;
   s.g = libcall::CurrentG();
-  int level = libcall::SignalDepth();
-  if (level > libcall::kMaxSignalDepth) level = libcall::kMaxSignalDepth;
+  int level = libcall::LiveSignalDepth(regs.sp, ucontext);
   InterruptedRegs cur = regs;
   const void* cur_uc = ucontext;
   b.Push(cur.pc);

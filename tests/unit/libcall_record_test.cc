@@ -64,6 +64,34 @@ TEST(LibcallRecordTest, NestedEnterNeitherRecordsNorClears) {
   EXPECT_EQ(Read(r).sp, 0u);
 }
 
+// A record whose call was left without returning (a handler's longjmp out
+// of it) lies below every later caller that is not nested in it: the first
+// such call takes it over instead of finding every call nested for ever.
+TEST(LibcallRecordTest, CallFromAboveAStaleRecordTakesItOver) {
+  Record& r = ThisThreadRecord();
+  ASSERT_TRUE(Enter(r, LibcallId::k_read, 0x1111, 0x7000, 0x7100));    // never left
+  EXPECT_FALSE(Enter(r, LibcallId::k_write, 0x2222, 0x6ff0, 0x6f00));  // deeper: nested
+  ASSERT_TRUE(Enter(r, LibcallId::k_write, 0x3333, 0x7100, 0x7200));   // from above
+  RecordSnapshot s = Read(r);
+  EXPECT_EQ(s.sp, 0x7100u);
+  EXPECT_EQ(s.pc, 0x3333u);
+  EXPECT_EQ(s.fn, static_cast<uintptr_t>(LibcallId::k_write));
+  Leave(r, true);
+  EXPECT_EQ(Read(r).sp, 0u);
+}
+
+// On another G (a fiber) the stale test does not apply: its stack is not
+// comparable with the recording one's.
+TEST(LibcallRecordTest, CallOnAnotherGNeverTakesTheRecordOver) {
+  Record& r = ThisThreadRecord();
+  ASSERT_TRUE(Enter(r, LibcallId::k_read, 0x1111, 0x7000, 0x7100));
+  SetCurrentG(0x42);
+  EXPECT_FALSE(Enter(r, LibcallId::k_write, 0x3333, 0x9000, 0x9100));
+  SetCurrentG(0);
+  EXPECT_EQ(Read(r).sp, 0x7000u);
+  Leave(r, true);
+}
+
 void OnUsr1(int) {
   WrappedProbe(&g_inner_seen);
   g_inner_after = Read(ThisThreadRecord());

@@ -28,6 +28,7 @@ int lcprof_open(const char* path, int flags, ...);
 int lcprof_fcntl(int fd, int cmd, ...);
 void lcprof_exit(int status) __attribute__((noreturn));
 int lcprof_sigaction(int sig, const struct sigaction* act, struct sigaction* old);
+int lcprof_pthread_sigmask(int how, const sigset_t* set, sigset_t* old);
 int lcprof_pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*start)(void*),
                           void* arg);
 /* The errno location, recorded (errno itself stays libc's; not interposed). */

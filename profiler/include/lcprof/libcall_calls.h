@@ -32,7 +32,6 @@
   X(int, gettimeofday, (struct timeval * tv, void* tz), (tv, tz))                                 \
   X(int, clock_getres, (clockid_t clock, struct timespec * res), (clock, res))                    \
   X(int, clock_gettime, (clockid_t clock, struct timespec * ts), (clock, ts))                     \
-  X(int, pthread_sigmask, (int how, const sigset_t* set, sigset_t* old), (how, set, old))         \
   X(int, sigaltstack, (const stack_t* ss, stack_t* old), (ss, old))                               \
   X(pid_t, getpid, (void), ())                                                                    \
   X(int, kill, (pid_t pid, int sig), (pid, sig))                                                  \
