@@ -7,24 +7,43 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace lcprof {
 
-void LogLine(const char* format, ...) {
+namespace {
+
+void WriteLine(const char* format, va_list ap) {
   const int saved_errno = errno;
   char line[1024] = "lcprof: ";
   size_t used = strlen(line);
-  va_list ap;
-  va_start(ap, format);
   int n = vsnprintf(line + used, sizeof line - used - 1, format, ap);
-  va_end(ap);
-  if (n > 0) used += static_cast<size_t>(n) < sizeof line - used - 1 ? static_cast<size_t>(n)
-                                                                      : sizeof line - used - 2;
+  if (n > 0)
+    used += static_cast<size_t>(n) < sizeof line - used - 1 ? static_cast<size_t>(n)
+                                                            : sizeof line - used - 2;
   line[used++] = '\n';
   ssize_t ignored = write(STDERR_FILENO, line, used);
   (void)ignored;
   errno = saved_errno;
+}
+
+}  // namespace
+
+void LogLine(const char* format, ...) {
+  va_list ap;
+  va_start(ap, format);
+  WriteLine(format, ap);
+  va_end(ap);
+}
+
+void LogNotice(const char* format, ...) {
+  const char* quiet = getenv("LCPROF_QUIET");
+  if (quiet != nullptr && strcmp(quiet, "1") == 0) return;
+  va_list ap;
+  va_start(ap, format);
+  WriteLine(format, ap);
+  va_end(ap);
 }
 
 }  // namespace lcprof

@@ -152,7 +152,8 @@ uint64_t NextRandom() {
 void ReportArmFailureLocked(pid_t tid, const std::string& why) {
   if (g_reported_arm_failure) return;
   g_reported_arm_failure = true;
-  LogLine("thread %d has no timer of its own (%s); the process timer covers it", tid, why.c_str());
+  LogNotice("thread %d has no timer of its own (%s); the process timer covers it", tid,
+            why.c_str());
 }
 
 void FreeSlotLocked(ThreadTimerSlot& s) {
@@ -248,7 +249,7 @@ bool StartThreadTimers(TimerKind* kind, uint64_t period_nanos, std::string* erro
   std::string why;
   int mine = ArmLocked(self, &why);
   if (mine < 0 && g_kind == TimerKind::kPerf) {  // refused: fall back
-    LogLine("LCPROF_TIMER=perf: %s; using LCPROF_TIMER=thread instead", why.c_str());
+    LogNotice("LCPROF_TIMER=perf: %s; using LCPROF_TIMER=thread instead", why.c_str());
     g_kind = TimerKind::kThread;
     mine = ArmLocked(self, &why);
   }
