@@ -1,25 +1,30 @@
-// `lcprof record`: runs a command with liblcprof preloaded, passes its exit
-// status through, and prints one summary line read back from the profile.
+// `lcprof record`: runs a command with liblcprof preloaded, waits for the
+// whole process tree it starts, merges the tree's profiles into one
+// (tools/tree_profiles.h, tools/profile_merge.h), passes the command's exit
+// status through and prints one summary line.
 #include <fcntl.h>
-#include <google/protobuf/io/gzip_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 #include <string>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "libcall/libcall_id.h"
 #include "profiler/base/options.h"
 #include "proto/profile.pb.h"
+#include "tools/profile_merge.h"
+#include "tools/tree_profiles.h"
 
 namespace {
 
@@ -32,6 +37,7 @@ constexpr const char* kUsage =
     "  -d, --depth N      frames per sample, 1..250 (default 128)\n"
     "  --stacks N         distinct stacks kept, 1..10000000 (default 100000)\n"
     "  --libcalls LIST    wrapped libc calls: all (default), none or a comma list\n"
+    "  --per-process      also keep each process's own profile, as FILE.PID\n"
     "View the profile with: go tool pprof -top FILE\n";
 
 int UsageError(const std::string& what) {
@@ -54,62 +60,6 @@ std::string FindLibrary() {
   return SelfDir() + "/../lib/liblcprof.so";
 }
 
-struct Summary {
-  bool read = false;
-  long long samples = 0;
-  long long lost = 0;
-  std::string rate;  // "; N Hz asked, M achieved" from the profile's rate comment, or ""
-};
-
-// The rate comment the profiler writes (profiler/control/session.cc): "lcprof: timer
-// KIND, requested N Hz, achieved M Hz (...)".
-std::string RateFromComment(const std::string& c) {
-  const size_t req = c.find("requested "), ach = c.find("achieved ");
-  if (c.rfind("lcprof: timer ", 0) != 0 || req == std::string::npos || ach == std::string::npos) {
-    return "";
-  }
-  const long long asked = std::atoll(c.c_str() + req + 10);
-  const long long achieved = std::atoll(c.c_str() + ach + 9);
-  return "; " + std::to_string(asked) + " Hz asked, " + std::to_string(achieved) + " achieved";
-}
-
-Summary ReadSummary(const std::string& path) {
-  Summary s;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return s;
-  perftools::profiles::Profile p;
-  {
-    google::protobuf::io::FileInputStream file(fd);
-    google::protobuf::io::GzipInputStream gzip(&file);
-    s.read = p.ParseFromZeroCopyStream(&gzip);
-  }
-  close(fd);
-  if (!s.read) return s;
-  for (int64_t c : p.comment()) {
-    if (s.rate.empty() && c >= 0 && c < p.string_table_size()) {
-      s.rate = RateFromComment(p.string_table(static_cast<int>(c)));
-    }
-  }
-  // The stack table's lost samples are one sample whose only frame is "[lost...]".
-  std::unordered_set<uint64_t> lost_functions, lost_locations;
-  for (const auto& fn : p.function()) {
-    if (p.string_table(static_cast<int>(fn.name())).rfind("[lost", 0) == 0) {
-      lost_functions.insert(fn.id());
-    }
-  }
-  for (const auto& loc : p.location()) {
-    if (loc.line_size() == 1 && lost_functions.count(loc.line(0).function_id())) {
-      lost_locations.insert(loc.id());
-    }
-  }
-  for (const auto& sample : p.sample()) {
-    if (sample.value_size() == 0) continue;
-    bool lost = sample.location_id_size() == 1 && lost_locations.count(sample.location_id(0));
-    (lost ? s.lost : s.samples) += sample.value(0);
-  }
-  return s;
-}
-
 int ExitLike(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) {
@@ -128,10 +78,40 @@ int ExitLike(int status) {
   return 1;
 }
 
-int Record(int argc, char** argv) {
+// The record command's settings, from its arguments.
+struct RecordArgs {
   std::string out = "lcprof.pb.gz";
-  // Settings are handed to the library through its environment variables.
+  int hz = lcprof::kDefaultHz;
+  bool per_process = false;
+  // Settings handed to the library through its environment variables.
   std::vector<std::pair<std::string, std::string>> env;
+  int command = 0;  // argv index where the command starts
+};
+
+// A --libcalls list the library would take whole: all, none, or names of
+// the contract's calls.
+bool KnownLibcalls(const std::string& list, std::string* unknown) {
+  if (list == "all" || list == "none") return true;
+  static const std::set<std::string> names = {
+#define LCPROF_LIBCALL_NAME(name) #name,
+      LCPROF_LIBCALLS(LCPROF_LIBCALL_NAME)
+#undef LCPROF_LIBCALL_NAME
+  };
+  size_t from = 0;
+  while (from <= list.size()) {
+    size_t comma = list.find(',', from);
+    if (comma == std::string::npos) comma = list.size();
+    const std::string name = list.substr(from, comma - from);
+    if (!name.empty() && names.count(name) == 0) *unknown += (unknown->empty() ? "" : ",") + name;
+    from = comma + 1;
+  }
+  return unknown->empty();
+}
+
+// Parses argv (the arguments after "record"); returns -1 when they are
+// good, else the exit status, the reason printed.
+int ParseRecordArgs(int argc, char** argv, RecordArgs* args) {
+  auto& env = args->env;
   int i = 0;
   for (; i < argc; ++i) {
     std::string a = argv[i];
@@ -140,6 +120,10 @@ int Record(int argc, char** argv) {
       break;
     }
     if (a.empty() || a[0] != '-') break;  // the command starts here
+    if (a == "--per-process") {
+      args->per_process = true;
+      continue;
+    }
     const bool takes_value = a == "-o" || a == "-F" || a == "-t" || a == "--timer" || a == "-u" ||
                              a == "--unwind" || a == "-d" || a == "--depth" || a == "--stacks" ||
                              a == "--libcalls";
@@ -151,9 +135,9 @@ int Record(int argc, char** argv) {
     lcprof::UnwindMode unwind;
     if (a == "-o") {
       if (v.empty()) return UsageError("option -o needs a file name");
-      out = v;
+      args->out = v;
     } else if (a == "-F") {
-      if (!lcprof::ParseHz(v.c_str(), &number)) {
+      if (!lcprof::ParseHz(v.c_str(), &args->hz)) {
         return UsageError("-F '" + v + "' is not a whole number from 1 to " +
                           std::to_string(lcprof::kMaxHz));
       }
@@ -182,22 +166,95 @@ int Record(int argc, char** argv) {
       }
       env.emplace_back("LCPROF_STACKS", v);
     } else {
+      std::string unknown;
+      if (!KnownLibcalls(v, &unknown)) {
+        return UsageError("--libcalls: unknown call(s) '" + unknown +
+                          "' (all, none, or names from docs/libcall.md)");
+      }
       env.emplace_back("LCPROF_LIBCALLS", v);
     }
   }
   if (i >= argc) return UsageError("no command to run after 'record'" + std::string(" [--]"));
+  args->command = i;
+  return -1;
+}
 
+// Waits for the processes the command left running when it exited: they
+// were reparented to lcprof (a child subreaper), and their profiles belong
+// to the tree. ^C stops the wait; what they write later is lost.
+void WaitForLeftovers() {
+  sigset_t wake, old;
+  sigemptyset(&wake);
+  sigaddset(&wake, SIGCHLD);
+  sigaddset(&wake, SIGINT);
+  sigprocmask(SIG_BLOCK, &wake, &old);
+  signal(SIGINT, SIG_DFL);  // blocked: sigtimedwait takes it
+  bool told = false;
+  for (;;) {
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    }
+    if (pid < 0 && errno != EINTR) break;  // ECHILD: the tree has ended
+    // Silent for a second: a script's last background job is usually done by then.
+    const timespec second{1, 0};
+    siginfo_t info;
+    const int sig = told ? sigwaitinfo(&wake, &info) : sigtimedwait(&wake, &info, &second);
+    if (sig == SIGINT) break;
+    if (sig < 0 && errno == EAGAIN && !told) {
+      fprintf(stderr,
+              "lcprof: the command has exited; waiting for the processes it left running "
+              "(^C stops waiting)\n");
+      told = true;
+    }
+  }
+  signal(SIGINT, SIG_IGN);
+  sigprocmask(SIG_SETMASK, &old, nullptr);
+}
+
+// "; timer thread (perf refused)" when the command's profile ran another
+// timer than asked, from its rate comment (profiler/control/session.cc);
+// else "".
+std::string RefusedTimer(const std::vector<lcprof::tools::ProcessProfile>& profiles) {
+  if (profiles.empty() || !profiles[0].command) return "";
+  const auto& p = profiles[0].profile;
+  for (int64_t c : p.comment()) {
+    const std::string& text = p.string_table(static_cast<int>(c));
+    const size_t requested = text.find(", requested ");
+    if (text.rfind("lcprof: timer ", 0) == 0 && requested != std::string::npos &&
+        text.find("refused") < requested) {
+      return "; " + text.substr(8, requested - 8);
+    }
+  }
+  return "";
+}
+
+int Record(int argc, char** argv) {
+  RecordArgs args;
+  if (int status = ParseRecordArgs(argc, argv, &args); status >= 0) return status;
   std::string lib = FindLibrary();
   if (access(lib.c_str(), R_OK) != 0) {
     fprintf(stderr, "lcprof: cannot find the profiler library '%s' (set LCPROF_LIB)\n",
             lib.c_str());
     return 2;
   }
+  std::string why;
+  if (!lcprof::tools::CanCreateBeside(lcprof::ExpandOutputPattern(args.out, getpid()), &why)) {
+    fprintf(stderr, "lcprof: -o %s: %s\n", args.out.c_str(), why.c_str());
+    return 2;
+  }
+  lcprof::tools::TreeDirectory tree;
+  if (!tree.Create(&why)) {
+    fprintf(stderr, "lcprof: %s\n", why.c_str());
+    return 2;
+  }
   std::string preload = lib;
   if (const char* old = getenv("LD_PRELOAD"); old != nullptr && *old != '\0') {
     preload += std::string(":") + old;
   }
-
+  // Orphans of the tree come to lcprof, so it can wait for the whole tree.
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  fflush(nullptr);
   pid_t child = fork();
   if (child < 0) {
     fprintf(stderr, "lcprof: fork failed: %s\n", strerror(errno));
@@ -205,10 +262,11 @@ int Record(int argc, char** argv) {
   }
   if (child == 0) {
     setenv("LD_PRELOAD", preload.c_str(), 1);
-    setenv("LCPROF_OUT", out.c_str(), 1);
-    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
-    execvp(argv[i], &argv[i]);
-    fprintf(stderr, "lcprof: cannot run '%s': %s\n", argv[i], strerror(errno));
+    setenv("LCPROF_OUT", tree.OutputPattern().c_str(), 1);
+    setenv("LCPROF_QUIET", "1", 1);  // the library's notices: lcprof reports once
+    for (const auto& [name, value] : args.env) setenv(name.c_str(), value.c_str(), 1);
+    execvp(argv[args.command], &argv[args.command]);
+    fprintf(stderr, "lcprof: cannot run '%s': %s\n", argv[args.command], strerror(errno));
     _exit(errno == ENOENT ? 127 : 126);
   }
   // Like a shell waiting for a foreground job: the terminal's ^C and ^\ are
@@ -218,19 +276,53 @@ int Record(int argc, char** argv) {
   int status = 0;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
-  const std::string file = lcprof::ExpandOutputPattern(out, child);
-  Summary s = ReadSummary(file);
-  if (s.read) {
-    fprintf(stderr,
-            "lcprof: %lld samples, %lld lost, written to %s; view with: go tool pprof -http=: "
-            "%s%s\n",
-            s.samples, s.lost, file.c_str(), file.c_str(), s.rate.c_str());
-  } else if (!(WIFEXITED(status) && WEXITSTATUS(status) >= 126)) {
-    fprintf(stderr,
-            "lcprof: no profile in %s (the command ended without exit(), e.g. killed or "
-            "_exit)\n",
-            file.c_str());
+  WaitForLeftovers();
+
+  std::vector<std::string> lines;  // what went wrong, one line each, before the summary
+  std::vector<lcprof::tools::ProcessProfile> profiles = tree.Collect(child, &lines);
+  const std::string file = lcprof::ExpandOutputPattern(args.out, child);
+  if (profiles.empty()) {
+    for (const std::string& l : lines) fprintf(stderr, "%s\n", l.c_str());
+    if (WIFSIGNALED(status)) {
+      fprintf(stderr, "lcprof: no profile: the command was killed by signal %d (%s)\n",
+              WTERMSIG(status), strsignal(WTERMSIG(status)));
+    } else if (!(WIFEXITED(status) && WEXITSTATUS(status) >= 126)) {
+      fprintf(stderr,
+              "lcprof: no profile: the command ended without writing one (through the raw "
+              "exit_group call, or with LCPROF_OUT removed from its environment)\n");
+    }
+    tree.Remove();
+    return ExitLike(status);
   }
+  perftools::profiles::Profile merged;
+  lcprof::tools::MergeProfiles(profiles, &merged, &lines);
+  const bool written = lcprof::tools::WriteProfileFile(merged, file, &why);
+  if (!written) lines.push_back("lcprof: " + why);
+  std::string kept;
+  if (args.per_process) {
+    const int n = tree.KeepBeside(file, &lines);
+    kept = " (and " + std::to_string(n) + " per-process file" + (n == 1 ? "" : "s") + " " + file +
+           ".PID)";
+  }
+  for (const std::string& l : lines) fprintf(stderr, "%s\n", l.c_str());
+  if (written) {
+    const lcprof::tools::SampleCounts counts = lcprof::tools::CountSamples(merged);
+    const size_t n = profiles.size();
+    // The rate achieved: samples per CPU-second they stand for, over the tree.
+    std::string rate;
+    if (counts.samples > 0 && counts.cpu_nanos > 0) {
+      rate = "; " + std::to_string(args.hz) + " Hz asked, " +
+             std::to_string(std::llround(static_cast<double>(counts.samples) * 1e9 /
+                                         static_cast<double>(counts.cpu_nanos))) +
+             " achieved";
+    }
+    fprintf(stderr,
+            "lcprof: %zu process%s, %lld samples (%lld lost) -> %s%s; view: go tool pprof -top "
+            "%s%s%s\n",
+            n, n == 1 ? "" : "es", counts.samples, counts.lost, file.c_str(), kept.c_str(),
+            file.c_str(), rate.c_str(), RefusedTimer(profiles).c_str());
+  }
+  tree.Remove();  // before ExitLike, which may end lcprof by a signal
   return ExitLike(status);
 }
 

@@ -20,11 +20,12 @@ TEST(CliTest, RecordsPassesStatusThroughAndSummarises) {
   std::string summary = r.err.substr(std::string("workload: starting burn\n").size());
   EXPECT_EQ(std::count(summary.begin(), summary.end(), '\n'), 1) << summary;
   EXPECT_EQ(summary.rfind("lcprof: ", 0), 0u) << summary;
-  EXPECT_NE(summary.find(" samples, 0 lost"), std::string::npos) << summary;
-  EXPECT_NE(summary.find(out), std::string::npos) << summary;
-  EXPECT_NE(summary.find("go tool pprof"), std::string::npos) << summary;
+  EXPECT_EQ(summary.rfind("lcprof: 1 process, ", 0), 0u) << summary;
+  EXPECT_NE(summary.find(" samples (0 lost) -> " + out + "; view: go tool pprof -top " + out),
+            std::string::npos)
+      << summary;
   auto traces = ReadTraces(out);
-  long long n = std::atoll(summary.substr(8).c_str());
+  long long n = std::atoll(summary.substr(summary.find(", ") + 2).c_str());
   EXPECT_EQ(n, TotalCount(traces));
   EXPECT_GE(CountWithChain(traces, {"burn_hot", "burn_caller", "main"}), n * 9 / 10);
 }
@@ -39,10 +40,10 @@ TEST(CliTest, StacksBeyondTheLimitAreCountedAsLostAndShown) {
   RunResult r = RunProgram({LCPROF_CLI_PATH, "record", "-o", out, "--stacks", "1", "--",
                             WORKLOAD_PATH, "threads", "0.3"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const size_t at = r.err.find("lcprof: ");
+  const size_t at = r.err.find("lcprof: 1 process, ");
   ASSERT_NE(at, std::string::npos) << r.err;
-  const long long kept = std::atoll(r.err.c_str() + at + 8);
-  const size_t lost_at = r.err.find(" samples, ", at);
+  const long long kept = std::atoll(r.err.c_str() + at + 19);
+  const size_t lost_at = r.err.find(" samples (", at);
   ASSERT_NE(lost_at, std::string::npos) << r.err;
   const long long lost = std::atoll(r.err.c_str() + lost_at + 10);
   EXPECT_GE(kept, 1) << r.err;
@@ -69,9 +70,9 @@ TEST(CliTest, ACommandWithoutSamplesStillGetsItsProfile) {
   std::string out = dir.File("empty.pb.gz");
   RunResult r = RunProgram({LCPROF_CLI_PATH, "record", "-F", "1", "-o", out, "--", "/bin/true"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.err.rfind("lcprof: 0 samples, 0 lost, written to " + out, 0), 0u) << r.err;
+  EXPECT_EQ(r.err.rfind("lcprof: 1 process, 0 samples (0 lost) -> " + out, 0), 0u) << r.err;
   EXPECT_EQ(dir.List(), std::vector<std::string>{"empty.pb.gz"});
-  EXPECT_NE(PprofTop(out).find("lcprof: no samples: the process used"), std::string::npos);
+  EXPECT_NE(PprofTop(out).find(": no samples: the process used"), std::string::npos);
 }
 
 TEST(CliTest, CommandKilledBySignalIsReportedTheSameWay) {
@@ -79,6 +80,33 @@ TEST(CliTest, CommandKilledBySignalIsReportedTheSameWay) {
   RunResult r = RunProgram(
       {LCPROF_CLI_PATH, "record", "-o", dir.File("k.pb.gz"), "--", "sh", "-c", "kill -TERM $$"});
   EXPECT_EQ(r.exit_code, 128 + SIGTERM);
+  EXPECT_EQ(r.err, "lcprof: no profile: the command was killed by signal 15 (Terminated)\n");
+  EXPECT_EQ(dir.List(), std::vector<std::string>{});
+}
+
+// --libcalls is checked before anything runs, like every other option.
+TEST(CliTest, UnknownLibcallsAreRefused) {
+  TempDir dir;
+  RunResult r = RunProgram(
+      {LCPROF_CLI_PATH, "record", "--libcalls", "read,frobnicate", "--", "touch", dir.File("ran")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("'frobnicate'"), std::string::npos) << r.err;
+  EXPECT_FALSE(FileExists(dir.File("ran")));
+  r = RunProgram({LCPROF_CLI_PATH, "record", "-o", dir.File("l.pb.gz"), "--libcalls", "read,write",
+                  "--", "true"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+// An output file lcprof could not write is refused before the command runs.
+TEST(CliTest, UnwritableOutputIsRefusedBeforeTheCommandRuns) {
+  TempDir dir;
+  RunResult r = RunProgram({LCPROF_CLI_PATH, "record", "-o", dir.File("no/such/dir/p.pb.gz"), "--",
+                            "touch", dir.File("ran")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("no/such/dir"), std::string::npos) << r.err;
+  EXPECT_FALSE(FileExists(dir.File("ran")));
 }
 
 TEST(CliTest, UnknownOptionIsRefusedAndNothingRuns) {
