@@ -243,5 +243,20 @@ TEST(TreeTest, OneLcprofLinePerRun) {
   EXPECT_EQ(r.out, "quiet=1\n");
 }
 
+// In a container without perf_event_open every process of the tree falls
+// back from the perf timer; lcprof record says so once, in its summary.
+TEST(TreeTest, APerfTimerRefusedInEveryProcessIsReportedOnce) {
+  TempDir dir;
+  RunResult r = RunProgram({NO_PERF_EVENT_PATH, LCPROF_CLI_PATH, "record", "-t", "perf", "-o",
+                            dir.File("p.pb.gz"), "--", "sh", "-c",
+                            std::string(TREE_ALPHA_PATH) + " 0.2; " + TREE_BETA_PATH + " 0.2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = LcprofLines(r.err);
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_EQ(lines[0].rfind("lcprof: 3 processes, ", 0), 0u) << lines[0];
+  const std::string tail = "; timer thread (perf refused)";
+  EXPECT_EQ(lines[0].compare(lines[0].size() - tail.size(), tail.size(), tail), 0) << lines[0];
+}
+
 }  // namespace
 }  // namespace lcprof::e2e
