@@ -288,8 +288,9 @@ int Record(int argc, char** argv) {
               WTERMSIG(status), strsignal(WTERMSIG(status)));
     } else if (!(WIFEXITED(status) && WEXITSTATUS(status) >= 126)) {
       fprintf(stderr,
-              "lcprof: no profile: the command ended without writing one (through the raw "
-              "exit_group call, or with LCPROF_OUT removed from its environment)\n");
+              "lcprof: no profile: the command wrote none (a statically linked program, "
+              "one that ended through the raw exit_group call, or one that removed LD_PRELOAD "
+              "or LCPROF_OUT from its environment)\n");
     }
     tree.Remove();
     return ExitLike(status);
