@@ -296,19 +296,18 @@ int Record(int argc, char** argv) {
     return ExitLike(status);
   }
   perftools::profiles::Profile merged;
-  lcprof::tools::MergeProfiles(profiles, &merged, &lines);
+  const int n = lcprof::tools::MergeProfiles(profiles, &merged, &lines);
   const bool written = lcprof::tools::WriteProfileFile(merged, file, &why);
   if (!written) lines.push_back("lcprof: " + why);
   std::string kept;
   if (args.per_process) {
-    const int n = tree.KeepBeside(file, &lines);
-    kept = " (and " + std::to_string(n) + " per-process file" + (n == 1 ? "" : "s") + " " + file +
+    const int k = tree.KeepBeside(file, &lines);
+    kept = " (and " + std::to_string(k) + " per-process file" + (k == 1 ? "" : "s") + " " + file +
            ".PID)";
   }
   for (const std::string& l : lines) fprintf(stderr, "%s\n", l.c_str());
   if (written) {
     const lcprof::tools::SampleCounts counts = lcprof::tools::CountSamples(merged);
-    const size_t n = profiles.size();
     // The rate achieved: samples per CPU-second they stand for, over the tree.
     std::string rate;
     if (counts.samples > 0 && counts.cpu_nanos > 0) {
@@ -318,7 +317,7 @@ int Record(int argc, char** argv) {
              " achieved";
     }
     fprintf(stderr,
-            "lcprof: %zu process%s, %lld samples (%lld lost) -> %s%s; view: go tool pprof -top "
+            "lcprof: %d process%s, %lld samples (%lld lost) -> %s%s; view: go tool pprof -top "
             "%s%s%s\n",
             n, n == 1 ? "" : "es", counts.samples, counts.lost, file.c_str(), kept.c_str(),
             file.c_str(), rate.c_str(), RefusedTimer(profiles).c_str());

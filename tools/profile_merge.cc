@@ -319,8 +319,8 @@ bool ProfileIsConsistent(const Profile& p, std::string* why) {
   return true;
 }
 
-void MergeProfiles(const std::vector<ProcessProfile>& processes, Profile* out,
-                   std::vector<std::string>* skipped) {
+int MergeProfiles(const std::vector<ProcessProfile>& processes, Profile* out,
+                  std::vector<std::string>* skipped) {
   TreeMerger merger(out);
   std::vector<std::string> per_process;
   SampleCounts total;
@@ -355,6 +355,7 @@ void MergeProfiles(const std::vector<ProcessProfile>& processes, Profile* out,
     }
   }
   merger.Finish(comments);
+  return merged;
 }
 
 }  // namespace lcprof::tools

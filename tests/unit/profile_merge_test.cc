@@ -111,7 +111,7 @@ TEST(ProfileMergeTest, UnifiesWhatIsEqualAndLabelsEachProcess) {
   }
   Profile m;
   std::vector<std::string> skipped;
-  MergeProfiles(in, &m, &skipped);
+  EXPECT_EQ(MergeProfiles(in, &m, &skipped), 3);
   EXPECT_TRUE(skipped.empty());
   std::string why;
   ASSERT_TRUE(ProfileIsConsistent(m, &why)) << why;
@@ -192,7 +192,7 @@ TEST(ProfileMergeTest, DifferentSampleTypesAreLeftOutAndFramesRulesJoined) {
   in[2] = {.pid = 3, .command = false, .profile = c.profile()};
   Profile m;
   std::vector<std::string> skipped;
-  MergeProfiles(in, &m, &skipped);
+  EXPECT_EQ(MergeProfiles(in, &m, &skipped), 2);
   ASSERT_EQ(skipped.size(), 1u);
   EXPECT_NE(skipped[0].find("process 3"), std::string::npos) << skipped[0];
   EXPECT_EQ(m.sample_size(), 1);
