@@ -87,6 +87,14 @@ long ReadClaim(const std::string& claim) {
 void ChooseFileAndRole(Options* options) {
   const std::string claim = ClaimPathFor(options->output_pattern);
   bool root = CreateClaim(claim);
+  // No claim can be made beside the file (its folder is missing or not
+  // writable): the process is the one the user named, and the output check
+  // at start reports the path as given, without a pid suffix.
+  const bool unclaimable = !root && errno != EEXIST;
+  if (unclaimable) {
+    options->write_if_empty = true;
+    return;
+  }
   if (!root) {
     long owner = ReadClaim(claim);
     if (owner == getpid()) {

@@ -130,6 +130,8 @@ TEST(PreloadTest, UnwritableOutputIsReportedAtStartAndTheProgramRunsOn) {
   ASSERT_EQ(r.err.rfind("lcprof: LCPROF_OUT", 0), 0u) << r.err;
   std::string first = r.err.substr(0, r.err.find('\n'));
   EXPECT_NE(first.find("/nonexistent-dir/p.pb.gz"), std::string::npos) << first;
+  // The path as the user gave it: no pid suffix, as if another process owned it.
+  EXPECT_EQ(first.find("/nonexistent-dir/p.pb.gz."), std::string::npos) << first;
   EXPECT_EQ(r.err.substr(r.err.find('\n') + 1), plain.err);
 }
 
