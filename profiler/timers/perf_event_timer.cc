@@ -2,7 +2,7 @@
 // per thread, with a sample period in CPU ns, that signals its own thread
 // (F_SETOWN_EX F_OWNER_TID, O_ASYNC, F_SETSIG SIGPROF; si_code POLL_IN and
 // si_fd = the counter). The counter runs on a high-resolution timer, so rates
-// above the kernel tick are exact. Armed and kept by thread_timers.cc.
+// above the kernel tick are exact. Armed and kept by thread_timer_registry.cc.
 #include <fcntl.h>
 #include <linux/perf_event.h>
 #include <signal.h>

@@ -1,6 +1,6 @@
 // The timer_create engine (LCPROF_TIMER=thread): one POSIX timer per thread on
 // that thread's CPU clock, delivering SIGPROF (si_code SI_TIMER) to that very
-// thread. Armed and kept by thread_timers.cc. Like every CPU-clock timer it
+// thread. Armed and kept by thread_timer_registry.cc. Like every CPU-clock timer it
 // is checked at the kernel tick, so it fires at most once a tick; the
 // weights (ExpiriesAt) count the expiries a late signal stands for.
 #include <signal.h>

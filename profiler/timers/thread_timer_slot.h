@@ -1,7 +1,7 @@
 // One thread's sample timer, as the per-thread engines (posix_cpu_timer.cc,
-// perf_event_timer.cc) arm it and the registry (thread_timers.cc) keeps it.
-// Internal to those three files; the SIGPROF handler reaches slots only
-// through thread_timers.h.
+// perf_event_timer.cc) arm it and the registry (thread_timer_registry.cc) keeps it.
+// Internal to those files and the registry's (thread_timer_table.h, thread_timer_weights.cc); the
+// SIGPROF handler reaches slots only through thread_timers.h.
 #pragma once
 
 #include <sys/types.h>

@@ -1,22 +1,13 @@
-// The per-thread timer registry and its signal-side weights; see
-// thread_timers.h. The engines themselves are posix_cpu_timer.cc (timer_create)
-// and perf_event_timer.cc (perf_event); this file decides when to arm and delete
-// them and what each of their signals is worth.
+// The per-thread timer registry: when timers are armed and deleted, on the
+// control path (start, stop, the thread hooks, fork); see thread_timers.h.
+// The engines themselves are posix_cpu_timer.cc (timer_create) and
+// perf_event_timer.cc (perf_event); the slots they fill are in
+// thread_timer_table.h; what each signal is worth is thread_timer_weights.cc.
 //
 // LCPROF_TIMER=itimer keeps a slot per thread too, without a timer: the
 // process itimer's signal weighs the interrupted thread's CPU time since its
 // previous sample (from the slot's start for threads alive at start), and
 // the exit hook settles what the thread ran after its last sample.
-//
-// Weights: a timer with period P whose first expiry was drawn uniformly in
-// [1, P] expires at phase, phase + P, ... of its thread's CPU time. A signal
-// stands for every expiry reached by the thread's clock now and not yet
-// weighed (ExpiriesAt(clock) - expiries) times P: exact when signals merge or
-// arrive a tick late, and, thanks to the random phase, unbiased for a thread
-// that lives less than one period. The exit hook settles the expiries no
-// signal reported.
-#include "profiler/timers/thread_timers.h"
-
 #include <dirent.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -33,17 +24,14 @@
 
 #include "profiler/base/log.h"
 #include "profiler/timers/thread_timer_slot.h"
+#include "profiler/timers/thread_timer_table.h"
+#include "profiler/timers/thread_timers.h"
 
 namespace lcprof {
-namespace {
 
-// ---- state shared with the handler ----------------------------------------
-ThreadTimerSlot g_slots[kMaxTimedThreads];  // zero = kSlotFree
-// Bumped at each start and after the start's enumeration: a thread's cached
-// "my slot" (below) from another epoch is looked up again.
-std::atomic<uint32_t> g_cover_epoch{1};
-// Bumped at each start: a thread's CPU baseline from another session is void.
-std::atomic<uint32_t> g_session{1};
+using namespace thread_timer_table;  // NOLINT: the registry owns the table
+
+namespace {
 
 // ---- control path, guarded by g_mutex --------------------------------------
 std::mutex g_mutex;
@@ -53,27 +41,6 @@ uint64_t g_period = 0;
 uint64_t g_rng = 0;
 int g_hint = 0;  // where the next free-slot search starts
 bool g_reported_arm_failure = false;
-
-// Per-thread cache, touched only by its own thread (handler and hooks; the
-// hooks block SIGPROF while they write it). Trivially constructible and
-// initial-exec: no lazy-init guard or __tls_get_addr on the signal path.
-struct ThreadTimerTls {
-  uint32_t cover_epoch;  // g_cover_epoch when slot_plus1 was found
-  uint32_t slot_plus1;   // this thread's armed slot + 1; 0 = none
-  uint32_t session;      // g_session when last_cpu was set
-  uint32_t unused;
-  uint64_t last_cpu;  // thread CPU ns up to which itimer samples have weighed it
-};
-__attribute__((tls_model("initial-exec"))) thread_local ThreadTimerTls t_tls;
-
-uint32_t LoadState(ThreadTimerSlot& s) {
-  return std::atomic_ref<uint32_t>(s.state).load(std::memory_order_acquire);
-}
-uint32_t LoadGen(ThreadTimerSlot& s) {
-  return std::atomic_ref<uint32_t>(s.gen).load(std::memory_order_acquire);
-}
-
-pid_t Gettid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
 
 // SIGPROF blocked on the calling thread for a scope (raw system call: the
 // libc call may be wrapped).
@@ -92,54 +59,6 @@ class BlockProf {
  private:
   sigset_t old_;
 };
-
-// The weight of a signal whose slot's clock now reads `elapsed`: the expiries
-// reached and not yet weighed. Only on the slot's own thread.
-uint64_t WeighExpiries(ThreadTimerSlot& s, uint64_t elapsed) {
-  std::atomic_ref<uint64_t> expiries(s.expiries);
-  const uint64_t reached = ExpiriesAt(elapsed, s.phase, s.period);
-  const uint64_t done = expiries.load(std::memory_order_relaxed);
-  if (reached <= done) return 0;
-  expiries.store(reached, std::memory_order_relaxed);
-  return (reached - done) * s.period;
-}
-
-// The slot's clock: the thread's CPU since arming, or its perf counter.
-// On the slot's own thread.
-uint64_t SlotElapsed(const ThreadTimerSlot& s) {
-  if (s.fd >= 0) return ReadPerfCounter(s.fd);
-  const uint64_t now = ThreadCpuNanosNow();
-  return now > s.cpu_at_arm ? now - s.cpu_at_arm : 0;
-}
-
-int Cookie(int index, uint32_t gen) {
-  return static_cast<int>(static_cast<uint32_t>(index) | ((gen & 0x7ffffu) << 12));
-}
-static_assert(kMaxTimedThreads <= 4096, "the cookie holds a slot index in 12 bits");
-
-// The armed slot of thread `tid`, or -1. Signal-safe scan.
-int FindArmedSlot(pid_t tid) {
-  for (int i = 0; i < kMaxTimedThreads; ++i) {
-    if (LoadState(g_slots[i]) == kSlotArmed && g_slots[i].tid == tid) return i;
-  }
-  return -1;
-}
-
-// This thread's armed slot, from its cache when the cache is current.
-// Signal-safe; `tid` is the calling thread.
-int MySlot(pid_t tid) {
-  const uint32_t epoch = g_cover_epoch.load(std::memory_order_acquire);
-  if (t_tls.cover_epoch == epoch) {
-    if (t_tls.slot_plus1 == 0) return -1;
-    ThreadTimerSlot& s = g_slots[t_tls.slot_plus1 - 1];
-    if (LoadState(s) == kSlotArmed && s.tid == tid) return static_cast<int>(t_tls.slot_plus1 - 1);
-  }
-  const int found = FindArmedSlot(tid);
-  t_tls.slot_plus1 = static_cast<uint32_t>(found + 1);
-  std::atomic_signal_fence(std::memory_order_release);
-  t_tls.cover_epoch = epoch;
-  return found;
-}
 
 uint64_t NextRandom() {
   // splitmix64; seeded at start. Guarded by g_mutex.
@@ -223,12 +142,6 @@ std::vector<pid_t> ListThreads() {
     closedir(dir);
   }
   return tids;
-}
-
-void SetMyCache(int slot) {
-  t_tls.slot_plus1 = static_cast<uint32_t>(slot + 1);
-  std::atomic_signal_fence(std::memory_order_release);
-  t_tls.cover_epoch = g_cover_epoch.load(std::memory_order_acquire);
 }
 
 }  // namespace
@@ -350,71 +263,6 @@ void ResetThreadTimersAfterFork() {
   }
   g_active = false;
   g_cover_epoch.fetch_add(1, std::memory_order_relaxed);
-}
-
-uint64_t WeighThreadTimerSignal(const siginfo_t* info) {
-  const auto cookie = static_cast<uint32_t>(info->si_value.sival_int);
-  ThreadTimerSlot& s = g_slots[cookie & 0xfffu];
-  if (LoadState(s) != kSlotArmed || (LoadGen(s) & 0x7ffffu) != (cookie >> 12)) return 0;
-  return WeighExpiries(s, SlotElapsed(s));
-}
-
-uint64_t WeighPerfSignal(const siginfo_t* info) {
-  const int fd = info->si_fd;
-  int slot = -1;
-  const uint32_t epoch = g_cover_epoch.load(std::memory_order_acquire);
-  if (t_tls.cover_epoch == epoch && t_tls.slot_plus1 != 0) {
-    ThreadTimerSlot& s = g_slots[t_tls.slot_plus1 - 1];
-    if (LoadState(s) == kSlotArmed && s.fd == fd) slot = static_cast<int>(t_tls.slot_plus1 - 1);
-  }
-  if (slot < 0) {
-    for (int i = 0; i < kMaxTimedThreads && slot < 0; ++i) {
-      if (LoadState(g_slots[i]) == kSlotArmed && g_slots[i].fd == fd) slot = i;
-    }
-    if (slot < 0) return 0;  // a counter already closed (stale)
-    SetMyCache(slot);
-  }
-  ThreadTimerSlot& s = g_slots[slot];
-  if (std::atomic_ref<uint64_t>(s.expiries).load(std::memory_order_relaxed) == 0) {
-    SetPerfCounterPeriod(fd, s.period);  // the random first period is over
-  }
-  return WeighExpiries(s, SlotElapsed(s));
-}
-
-uint64_t WeighUncoveredThreadSignal() {
-  const pid_t tid = Gettid();
-  if (int slot = MySlot(tid); slot >= 0) {
-    // Its own timer samples it. But SIGPROF is not queued: an itimer signal
-    // pending when the thread's timer fires absorbs that signal, so this one
-    // weighs whatever expiries of its own timer are due (usually none).
-    ThreadTimerSlot& s = g_slots[slot];
-    if (s.period == 0) {
-      // LCPROF_TIMER=itimer: the thread's CPU time since its previous sample.
-      std::atomic_ref<uint64_t> done(s.expiries);
-      const uint64_t now = ThreadCpuNanosNow();
-      const uint64_t before = done.load(std::memory_order_relaxed);
-      if (now <= before) return 0;
-      done.store(now, std::memory_order_relaxed);
-      return now - before;
-    }
-    if (s.fd >= 0 && std::atomic_ref<uint64_t>(s.expiries).load(std::memory_order_relaxed) == 0) {
-      return 0;  // a perf counter still in its first period: its own signal switches it
-    }
-    return WeighExpiries(s, SlotElapsed(s));
-  }
-  const uint32_t session = g_session.load(std::memory_order_acquire);
-  if (t_tls.session != session) {
-    // First sight in this session of a thread the hooks never saw: count
-    // from its birth (a thread alive at start always gets a slot unless
-    // arming failed; that failure was reported).
-    t_tls.last_cpu = 0;
-    std::atomic_signal_fence(std::memory_order_release);
-    t_tls.session = session;
-  }
-  const uint64_t now = ThreadCpuNanosNow();
-  const uint64_t weight = now > t_tls.last_cpu ? now - t_tls.last_cpu : 0;
-  t_tls.last_cpu = now;
-  return weight;
 }
 
 }  // namespace lcprof

@@ -1,0 +1,72 @@
+// The registry's shared state: the fixed slot array (one slot per thread, see
+// thread_timer_slot.h), the epochs that void cached lookups, and each
+// thread's cache of its own slot. Internal to the registry
+// (thread_timer_registry.cc, which arms and frees slots on the control path)
+// and the weights (thread_timer_weights.cc, which read them in the handler).
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "profiler/timers/thread_timer_slot.h"
+#include "profiler/timers/thread_timers.h"
+
+namespace lcprof::thread_timer_table {
+
+extern ThreadTimerSlot g_slots[kMaxTimedThreads];  // zero = kSlotFree
+// Bumped at each start and after the start's enumeration: a thread's cached
+// "my slot" (below) from another epoch is looked up again.
+extern std::atomic<uint32_t> g_cover_epoch;
+// Bumped at each start: a thread's CPU baseline from another session is void.
+extern std::atomic<uint32_t> g_session;
+
+// Per-thread cache, touched only by its own thread (handler and hooks; the
+// hooks block SIGPROF while they write it). Trivially constructible and
+// initial-exec (constinit: no TLS wrapper): no lazy-init guard or
+// __tls_get_addr on the signal path.
+struct ThreadTimerTls {
+  uint32_t cover_epoch;  // g_cover_epoch when slot_plus1 was found
+  uint32_t slot_plus1;   // this thread's armed slot + 1; 0 = none
+  uint32_t session;      // g_session when last_cpu was set
+  uint32_t unused;
+  uint64_t last_cpu;  // thread CPU ns up to which itimer samples have weighed it
+};
+extern constinit __attribute__((tls_model("initial-exec"))) thread_local ThreadTimerTls t_tls;
+
+inline uint32_t LoadState(ThreadTimerSlot& s) {
+  return std::atomic_ref<uint32_t>(s.state).load(std::memory_order_acquire);
+}
+inline uint32_t LoadGen(ThreadTimerSlot& s) {
+  return std::atomic_ref<uint32_t>(s.gen).load(std::memory_order_acquire);
+}
+
+// The calling thread's id by a raw system call. Signal-safe.
+pid_t Gettid();
+
+// The cookie a timer_create timer carries (si_value): slot index and the
+// low 19 bits of the slot's generation when armed.
+inline int Cookie(int index, uint32_t gen) {
+  return static_cast<int>(static_cast<uint32_t>(index) | ((gen & 0x7ffffu) << 12));
+}
+static_assert(kMaxTimedThreads <= 4096, "the cookie holds a slot index in 12 bits");
+
+// The armed slot of thread `tid`, or -1. Signal-safe scan.
+int FindArmedSlot(pid_t tid);
+// This thread's armed slot, from its cache when the cache is current.
+// Signal-safe; `tid` is the calling thread.
+int MySlot(pid_t tid);
+// Records `slot` (-1: none) as this thread's, in the current epoch.
+// Signal-safe; on the calling thread only.
+void SetMyCache(int slot);
+
+// The slot's clock: the thread's CPU since arming, or its perf counter.
+// On the slot's own thread. Signal-safe.
+uint64_t SlotElapsed(const ThreadTimerSlot& s);
+// The weight of a signal whose slot's clock now reads `elapsed`: the expiries
+// reached and not yet weighed. Only on the slot's own thread. Signal-safe.
+uint64_t WeighExpiries(ThreadTimerSlot& s, uint64_t elapsed);
+
+}  // namespace lcprof::thread_timer_table
