@@ -260,7 +260,7 @@ void ChildAfterFork() {
   g_session_pid.store(0, std::memory_order_relaxed);
   if (g_session == nullptr) return;
   ResetProfSignalHandlerAfterFork();
-  ResetThreadTimersAfterFork();
+  ResetSampleTimersAfterFork();
   Session* parent = g_session;
   g_session = nullptr;
   Options child = parent->options;

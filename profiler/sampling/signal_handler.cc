@@ -58,11 +58,11 @@ SampleStorage* EnterRecording() {
 // After a non-null EnterRecording. Signal-safe.
 void LeaveRecording() { g_recording.fetch_sub(1, std::memory_order_release); }
 
-// A SIGPROF sent with kill/tgkill/sigqueue: si_code <= 0, but not one of
-// lcprof's own timer or handshake signals (SI_TIMER among them).
-bool SentByOthers(const siginfo_t* info) {
-  return info != nullptr && info->si_code <= 0 && !SentByLcprof(info);
-}
+// A SIGPROF sent with kill/tgkill/sigqueue (si_code <= 0), or by the
+// program's own ITIMER_PROF (SI_KERNEL while the program owns it) or
+// timer_create timer (SI_TIMER without lcprof's tag): not one of lcprof's
+// own timer or handshake signals (signal_weight.h tells them apart).
+bool SentByOthers(const siginfo_t* info) { return info != nullptr && !SentByLcprof(info); }
 
 // Such a signal is the program's, not a sample: it goes where the program's
 // view of its masks sends it (libcall/signal_mask.h: its handler, a sigwait

@@ -5,8 +5,9 @@
 
 #include <atomic>
 
-#include "profiler/unwinding/thread_stack.h"
+#include "profiler/timers/prof_itimer.h"
 #include "profiler/timers/thread_timers.h"
+#include "profiler/unwinding/thread_stack.h"
 
 namespace lcprof {
 namespace {
@@ -38,7 +39,10 @@ uint64_t WeighProfSignal(const siginfo_t* info) {
 bool SentByLcprof(const siginfo_t* info) {
   if (info == nullptr) return false;
   const int code = info->si_code;
-  return code == SI_KERNEL || code == SI_TIMER || IsPollCode(code) || IsStackProbeSignal(info);
+  // SI_KERNEL is ITIMER_PROF's, which the program may own (prof_itimer.h).
+  if (code == SI_KERNEL) return !ProgramOwnsProfItimer();
+  if (code == SI_TIMER) return IsLcprofTimerSignal(info);
+  return IsPollCode(code) || IsStackProbeSignal(info);
 }
 
 void SetFixedSignalWeight(uint64_t period_nanos) {

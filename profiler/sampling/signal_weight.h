@@ -3,8 +3,10 @@
 // it first thing. Upstream: the timer; downstream: signal_handler.cc.
 //
 // Signals are told apart by si_code (docs/timers.md):
-//   SI_KERNEL            setitimer(ITIMER_PROF), process-wide
-//   SI_TIMER             a per-thread timer_create timer (LCPROF_TIMER=thread)
+//   SI_KERNEL            setitimer(ITIMER_PROF), process-wide; the program's
+//                        when it uses ITIMER_PROF itself (prof_itimer.h)
+//   SI_TIMER + our tag   a per-thread timer_create timer (LCPROF_TIMER=thread);
+//                        without the tag, the program's own timer
 //   POLL_IN..POLL_HUP    a perf_event counter's F_SETSIG signal (LCPROF_TIMER=perf)
 //   SI_QUEUE + our tag   lcprof's stack-bounds handshake (thread_stack.h): never a sample
 //   anything else        kill/tgkill by someone: weighed like an itimer signal

@@ -47,12 +47,12 @@ uint64_t ThreadCpuNanosNow() {
 
 bool ReadThreadCpuNanos(pid_t tid, uint64_t* ns) { return ClockNanos(ThreadCpuClock(tid), ns); }
 
-bool ArmCpuClockTimer(ThreadTimerSlot& slot, int cookie, std::string* error) {
+bool ArmCpuClockTimer(ThreadTimerSlot& slot, uint64_t cookie, std::string* error) {
   const clockid_t clock = ThreadCpuClock(slot.tid);
   sigevent sev{};
   sev.sigev_notify = SIGEV_THREAD_ID;
   sev.sigev_signo = SIGPROF;
-  sev.sigev_value.sival_int = cookie;
+  sev.sigev_value.sival_ptr = reinterpret_cast<void*>(cookie);
   sev._sigev_un._tid = slot.tid;
   timer_t timer{};
   if (timer_create(clock, &sev, &timer) != 0) {

@@ -35,4 +35,9 @@ class SampleTimer {
 // go where the SIGPROF handler records (signal_handler.h).
 std::unique_ptr<SampleTimer> MakeSampleTimer(TimerKind kind);
 
+// In a fork child (its only thread), before the parent's engine object is
+// destroyed: forgets the parent's timers (which the child does not have)
+// and the locks other parent threads may have held. Control path.
+void ResetSampleTimersAfterFork();
+
 }  // namespace lcprof

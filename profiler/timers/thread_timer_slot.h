@@ -57,8 +57,8 @@ uint64_t ThreadCpuNanosNow();
 bool ReadThreadCpuNanos(pid_t tid, uint64_t* ns);
 
 // posix_cpu_timer.cc: timer_create(CLOCK of slot.tid's CPU time) signalling
-// slot.tid with SIGPROF, si_value = `cookie`. Control path (any thread).
-bool ArmCpuClockTimer(ThreadTimerSlot& slot, int cookie, std::string* error);
+// slot.tid with SIGPROF, si_value.sival_ptr = `cookie`. Control path (any thread).
+bool ArmCpuClockTimer(ThreadTimerSlot& slot, uint64_t cookie, std::string* error);
 void DisarmCpuClockTimer(ThreadTimerSlot& slot);
 
 // perf_event_timer.cc: a task-clock perf_event counter on slot.tid that signals

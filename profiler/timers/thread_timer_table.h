@@ -46,10 +46,19 @@ inline uint32_t LoadGen(ThreadTimerSlot& s) {
 // The calling thread's id by a raw system call. Signal-safe.
 pid_t Gettid();
 
-// The cookie a timer_create timer carries (si_value): slot index and the
-// low 19 bits of the slot's generation when armed.
-inline int Cookie(int index, uint32_t gen) {
-  return static_cast<int>(static_cast<uint32_t>(index) | ((gen & 0x7ffffu) << 12));
+// The cookie a timer_create timer carries (si_value.sival_ptr): lcprof's
+// tag in the high half, which tells its signals from those of the program's
+// own SIGPROF timers; then the low 20 bits of the slot's generation when
+// armed and the slot index.
+inline constexpr uint64_t kTimerCookieTag = 0x4c435446ull << 32;  // "LCTF"
+inline uint64_t Cookie(int index, uint32_t gen) {
+  return kTimerCookieTag | (static_cast<uint64_t>(gen & 0xfffffu) << 12) |
+         static_cast<uint32_t>(index);
+}
+inline bool IsTimerCookie(uint64_t cookie) { return (cookie >> 32) == (kTimerCookieTag >> 32); }
+inline int CookieSlot(uint64_t cookie) { return static_cast<int>(cookie & 0xfffu); }
+inline bool CookieMatchesGen(uint64_t cookie, uint32_t gen) {
+  return ((cookie >> 12) & 0xfffffu) == (gen & 0xfffffu);
 }
 static_assert(kMaxTimedThreads <= 4096, "the cookie holds a slot index in 12 bits");
 

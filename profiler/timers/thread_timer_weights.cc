@@ -22,10 +22,15 @@ namespace lcprof {
 using namespace thread_timer_table;  // NOLINT: the weights read the table
 
 uint64_t WeighThreadTimerSignal(const siginfo_t* info) {
-  const auto cookie = static_cast<uint32_t>(info->si_value.sival_int);
-  ThreadTimerSlot& s = g_slots[cookie & 0xfffu];
-  if (LoadState(s) != kSlotArmed || (LoadGen(s) & 0x7ffffu) != (cookie >> 12)) return 0;
+  const auto cookie = reinterpret_cast<uint64_t>(info->si_value.sival_ptr);
+  if (!IsTimerCookie(cookie)) return 0;
+  ThreadTimerSlot& s = g_slots[CookieSlot(cookie)];
+  if (LoadState(s) != kSlotArmed || !CookieMatchesGen(cookie, LoadGen(s))) return 0;
   return WeighExpiries(s, SlotElapsed(s));
+}
+
+bool IsLcprofTimerSignal(const siginfo_t* info) {
+  return IsTimerCookie(reinterpret_cast<uint64_t>(info->si_value.sival_ptr));
 }
 
 uint64_t WeighPerfSignal(const siginfo_t* info) {

@@ -49,7 +49,10 @@ void ResetThreadTimersAfterFork();
 
 // Signal-safe weights, on the signalled thread; 0 = do not record.
 uint64_t WeighThreadTimerSignal(const siginfo_t* info);  // si_code SI_TIMER
-uint64_t WeighPerfSignal(const siginfo_t* info);         // si_code POLL_*
+// Signal-safe: an SI_TIMER signal carries lcprof's cookie (not one of the
+// program's own timer_create timers).
+bool IsLcprofTimerSignal(const siginfo_t* info);
+uint64_t WeighPerfSignal(const siginfo_t* info);  // si_code POLL_*
 // An itimer (or foreign) signal. LCPROF_TIMER=itimer: the thread's CPU time
 // since its previous sample. On a thread with a timer of its own: the
 // expiries of that timer now due (a signal of its own merged into this one,

@@ -2,3 +2,8 @@
 lcprof_e2e_test(timer_totals_test SERIAL)
 add_dependencies(timer_totals_test timer_load)
 target_compile_definitions(timer_totals_test PRIVATE TIMER_LOAD_PATH="$<TARGET_FILE:timer_load>")
+
+# The program's own ITIMER_PROF and descriptors (issue 10).
+lcprof_e2e_test(program_timers_test)
+add_dependencies(program_timers_test own_itimer)
+target_compile_definitions(program_timers_test PRIVATE OWN_ITIMER_PATH="$<TARGET_FILE:own_itimer>")

@@ -2,3 +2,7 @@
 add_executable(timer_load timer_load.c)
 target_compile_options(timer_load PRIVATE ${LCPROF_TEST_PROGRAM_FLAGS})
 target_link_libraries(timer_load PRIVATE lcprof Threads::Threads)
+
+# The program's own ITIMER_PROF and descriptors (tests/e2e/program_timers_test.cc).
+add_executable(own_itimer own_itimer.c)
+target_compile_options(own_itimer PRIVATE ${LCPROF_TEST_PROGRAM_FLAGS})

@@ -7,6 +7,7 @@
 
 #include "profiler/sampling/signal_weight.h"
 #include "profiler/timers/thread_timer_slot.h"
+#include "profiler/timers/thread_timer_table.h"
 
 namespace lcprof {
 namespace {
@@ -41,7 +42,7 @@ siginfo_t Info(int code) {
 }
 
 TEST(SignalWeightTest, OurSignalsAreToldApartBySiCode) {
-  for (int code : {int{SI_KERNEL}, int{SI_TIMER}, int{POLL_IN}}) {
+  for (int code : {int{SI_KERNEL}, int{POLL_IN}}) {
     siginfo_t si = Info(code);
     EXPECT_TRUE(SentByLcprof(&si)) << code;
   }
@@ -49,6 +50,17 @@ TEST(SignalWeightTest, OurSignalsAreToldApartBySiCode) {
     siginfo_t si = Info(code);
     EXPECT_FALSE(SentByLcprof(&si)) << code;
   }
+}
+
+// SI_TIMER: lcprof's per-thread timers carry its tag in si_value; a
+// program's own timer_create SIGPROF timer does not, and is the program's.
+TEST(SignalWeightTest, TimerSignalsAreOursOnlyWithOurTag) {
+  siginfo_t ours = Info(SI_TIMER);
+  ours.si_value.sival_ptr = reinterpret_cast<void*>(thread_timer_table::Cookie(5, 7));
+  EXPECT_TRUE(SentByLcprof(&ours));
+  siginfo_t program = Info(SI_TIMER);
+  program.si_value.sival_int = 5 | (7 << 12);  // what a cookie looked like before the tag
+  EXPECT_FALSE(SentByLcprof(&program));
 }
 
 TEST(SignalWeightTest, FixedAndClearedWeights) {

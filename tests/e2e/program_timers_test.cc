@@ -1,0 +1,64 @@
+// The program's own timers under lcprof (issue 10, "the program's own
+// ITIMER_PROF and SIGPROF"): a program that arms ITIMER_PROF with a SIGPROF
+// handler of its own gets the ticks it gets unprofiled, reads back its own
+// timer values, and is still profiled, in every timer mode.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "tests/e2e/e2e_util.h"
+
+namespace lcprof::e2e {
+namespace {
+
+// "key=value" from a program's stdout, as a string ("" when missing).
+std::string Printed(const std::string& out, const std::string& key) {
+  const size_t at = out.find(key + "=");
+  if (at == std::string::npos) return "";
+  const size_t from = at + key.size() + 1;
+  return out.substr(from, out.find('\n', from) - from);
+}
+
+class OwnItimerTest : public ::testing::TestWithParam<const char*> {};
+
+// The program counts its ticks over 1 s of its own CPU at 100 Hz: about 100
+// (the kernel checks CPU timers at the tick). Unprofiled and profiled runs
+// are compared in the same test, with a generous bound: lcprof's handler
+// runs add CPU time, not ticks lost or gained. Before the fix the program
+// got no tick at all (lcprof took every SI_KERNEL SIGPROF for its own).
+TEST_P(OwnItimerTest, ProgramKeepsItsTicksAndItsTimerValues) {
+  RunResult plain = RunProgram({OWN_ITIMER_PATH, "1"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  const int plain_ticks = std::atoi(Printed(plain.out, "ticks").c_str());
+  ASSERT_GT(plain_ticks, 50) << plain.out;
+
+  TempDir dir;
+  RunResult r = RunProgram({OWN_ITIMER_PATH, "1"}, {{"LD_PRELOAD", LCPROF_LIB_PATH},
+                                                    {"LCPROF_OUT", dir.File("t.pb.gz")},
+                                                    {"LCPROF_TIMER", GetParam()},
+                                                    {"LCPROF_HZ", "250"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const int ticks = std::atoi(Printed(r.out, "ticks").c_str());
+  EXPECT_GT(ticks, plain_ticks * 7 / 10) << r.out << " unprofiled: " << plain.out;
+  EXPECT_LT(ticks, plain_ticks * 13 / 10 + 5) << r.out << " unprofiled: " << plain.out;
+  // Its view of ITIMER_PROF is its own: zero before it armed the timer
+  // (while lcprof's itimer ran), its 10 ms while armed.
+  EXPECT_EQ(Printed(r.out, "before"), Printed(plain.out, "before"));
+  EXPECT_EQ(Printed(r.out, "before"), "0.000000/0.000000");
+  EXPECT_EQ(Printed(r.out, "during_interval"), "0.010000");
+  EXPECT_EQ(Printed(r.out, "old_interval"), "0.010000");
+  // lcprof says, in one line, that it samples through another timer.
+  const std::string itimer_line = "the program uses ITIMER_PROF itself";
+  const size_t said = r.err.find(itimer_line);
+  EXPECT_NE(said, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(itimer_line, said + 1), std::string::npos) << r.err;
+  // ... and keeps sampling: the program's burn is in the profile.
+  EXPECT_GT(CountWith(ReadTraces(dir.File("t.pb.gz")), "burn_own_itimer"), 20)
+      << PprofTop(dir.File("t.pb.gz"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, OwnItimerTest, ::testing::Values("itimer", "thread", "perf"));
+
+}  // namespace
+}  // namespace lcprof::e2e
