@@ -10,9 +10,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
+#include "profiler/timers/fd_guard.h"
 #include "profiler/timers/thread_timer_slot.h"
 
 namespace lcprof {
@@ -24,7 +26,7 @@ long Fcntl(int fd, int cmd, long arg) { return syscall(SYS_fcntl, fd, cmd, arg);
 
 bool Fail(std::string* error, const char* what, int fd) {
   *error = std::string(what) + ": " + strerror(errno);
-  if (fd >= 0) close(fd);
+  if (fd >= 0) syscall(SYS_close, fd);
   return false;
 }
 
@@ -64,11 +66,13 @@ bool ArmPerfCounter(ThreadTimerSlot& slot, std::string* error) {
   if (flags < 0 || Fcntl(fd, F_SETFL, flags | O_ASYNC | O_NONBLOCK) != 0) {
     return Fail(error, "fcntl(F_SETFL O_ASYNC) failed", fd);
   }
+  GuardFd(fd);  // out of the program's close and dup2 from here (fd_guard.h)
   slot.fd = fd;
   slot.cpu_at_arm = 0;  // the counter itself starts at 0 when enabled
   slot.has_timer = false;
   if (syscall(SYS_ioctl, fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
     slot.fd = -1;
+    UnguardFd(fd);
     return Fail(error, "PERF_EVENT_IOC_ENABLE failed", fd);
   }
   return true;
@@ -76,9 +80,12 @@ bool ArmPerfCounter(ThreadTimerSlot& slot, std::string* error) {
 
 void DisarmPerfCounter(ThreadTimerSlot& slot) {
   if (slot.fd < 0) return;
+  // Only once no handler reads it (FreeSlotLocked waits): a signal still
+  // pending finds the slot free and is dropped.
   syscall(SYS_ioctl, slot.fd, PERF_EVENT_IOC_DISABLE, 0);
-  close(slot.fd);  // a signal still pending names a closed fd: stale, dropped
-  slot.fd = -1;
+  UnguardFd(slot.fd);  // before the number can be the program's again
+  syscall(SYS_close, slot.fd);
+  std::atomic_ref<int>(slot.fd).store(-1, std::memory_order_seq_cst);
 }
 
 uint64_t ReadPerfCounter(int fd) {

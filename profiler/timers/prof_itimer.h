@@ -38,7 +38,7 @@ void DisarmLcprofProfItimer();
 // simply ends). Control path; null to unset.
 void SetProfItimerTakenHandler(void (*taken)());
 
-// The program's getitimer (timer_interposers.cc): its own ITIMER_PROF, or a
+// The program's getitimer (control/timer_interposers.cc): its own ITIMER_PROF, or a
 // disarmed one while only lcprof's runs. Signal-safe.
 int ProgramGetitimer(int which, struct itimerval* value);
 

@@ -9,6 +9,7 @@
 // previous sample (from the slot's start for threads alive at start), and
 // the exit hook settles what the thread ran after its last sample.
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -22,7 +23,9 @@
 #include <string>
 #include <vector>
 
+#include "libcall/signal_guard.h"
 #include "profiler/base/log.h"
+#include "profiler/timers/fd_guard.h"
 #include "profiler/timers/thread_timer_slot.h"
 #include "profiler/timers/thread_timer_table.h"
 #include "profiler/timers/thread_timers.h"
@@ -75,11 +78,45 @@ void ReportArmFailureLocked(pid_t tid, const std::string& why) {
             why.c_str());
 }
 
+// Marked free first, then, once no handler uses it (EnterSlot), its timer
+// deleted and its descriptor closed: a handler never reads a closed number
+// that the program may already have reopened. A signal still queued for
+// it is stale (state, gen) and dropped.
 void FreeSlotLocked(ThreadTimerSlot& s) {
-  if (g_kind == TimerKind::kPerf || s.fd >= 0) DisarmPerfCounter(s);
-  DisarmCpuClockTimer(s);
   std::atomic_ref<uint32_t>(s.gen).fetch_add(1, std::memory_order_release);
-  std::atomic_ref<uint32_t>(s.state).store(kSlotFree, std::memory_order_release);
+  std::atomic_ref<uint32_t>(s.state).store(kSlotFree, std::memory_order_seq_cst);
+  WaitSlotUnused(s);
+  if (SlotFd(s) >= 0) DisarmPerfCounter(s);
+  DisarmCpuClockTimer(s);
+}
+
+// The descriptor guard's mover (fd_guard.h): the program is about to dup2
+// onto `fd`, a counter of lcprof's. The counter gets a new number, its
+// O_ASYNC registration too (the kernel's signal carries the number it was
+// registered with), and once no handler reads the old number, that is left
+// to the program. From a program signal handler the registry's lock may be
+// held by the interrupted code: then the move is refused (-1).
+int MoveGuardedFd(int fd) {
+  std::unique_lock<std::mutex> lock(g_mutex, std::defer_lock);
+  if (libcall::SignalDepth() > 0) {
+    if (!lock.try_lock()) return -1;
+  } else {
+    lock.lock();
+  }
+  for (ThreadTimerSlot& s : g_slots) {
+    if (LoadState(s) != kSlotArmed || SlotFd(s) != fd) continue;
+    const long moved = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0);
+    if (moved < 0) return -1;
+    const long flags = syscall(SYS_fcntl, moved, F_GETFL);
+    syscall(SYS_fcntl, moved, F_SETFL, flags & ~O_ASYNC);
+    syscall(SYS_fcntl, moved, F_SETFL, flags | O_ASYNC);
+    GuardFd(static_cast<int>(moved));
+    std::atomic_ref<int>(s.fd).store(static_cast<int>(moved), std::memory_order_seq_cst);
+    WaitSlotUnused(s);
+    break;
+  }
+  UnguardFd(fd);
+  return 0;
 }
 
 // Arms a timer for `tid` in a free slot; its index, or -1 with *error.
@@ -147,6 +184,7 @@ std::vector<pid_t> ListThreads() {
 }  // namespace
 
 bool StartThreadTimers(TimerKind* kind, uint64_t period_nanos, std::string* error) {
+  SetGuardedFdMover(MoveGuardedFd);
   std::lock_guard<std::mutex> lock(g_mutex);
   g_session.fetch_add(1, std::memory_order_acq_rel);
   g_cover_epoch.fetch_add(1, std::memory_order_acq_rel);
@@ -255,7 +293,10 @@ void ResetThreadTimersAfterFork() {
   new (&g_mutex) std::mutex();  // its holder, if any, is not in this process
   for (ThreadTimerSlot& s : g_slots) {
     if (LoadState(s) != kSlotArmed) continue;
-    if (s.fd >= 0) close(s.fd);  // the child's copy of the parent's counter
+    if (s.fd >= 0) {  // the child's copy of the parent's counter
+      UnguardFd(s.fd);
+      syscall(SYS_close, s.fd);
+    }
     s.fd = -1;
     s.has_timer = false;  // POSIX timers are not inherited
     std::atomic_ref<uint32_t>(s.gen).fetch_add(1, std::memory_order_relaxed);

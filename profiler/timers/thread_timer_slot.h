@@ -17,10 +17,15 @@ namespace lcprof {
 // registry mutex while the slot is not kArmed, then published by the release
 // store of kArmed; the handler reads them after an acquire load of `state`.
 struct ThreadTimerSlot {
-  uint32_t state;       // atomic_ref: kSlotFree / kSlotArmed
-  uint32_t gen;         // atomic_ref: bumped when the slot is freed (stale signals)
-  pid_t tid;            // the thread whose CPU time the timer measures and signals
-  int fd;               // perf: the counter's descriptor; -1 otherwise
+  uint32_t state;  // atomic_ref: kSlotFree / kSlotArmed
+  uint32_t gen;    // atomic_ref: bumped when the slot is freed (stale signals)
+  pid_t tid;       // the thread whose CPU time the timer measures and signals
+  // perf: the counter's descriptor; -1 otherwise. atomic_ref: the guard's
+  // mover (fd_guard.h) gives it a new number while armed.
+  int fd;
+  // atomic_ref: handlers using the slot's descriptor now; whoever closes or
+  // moves it waits for 0 first (thread_timer_table.h, EnterSlot).
+  uint32_t busy;
   timer_t timer;        // thread: the POSIX timer
   bool has_timer;       // thread: `timer` exists
   uint64_t cpu_at_arm;  // thread, itimer: the thread's CPU ns when armed (perf counters start at 0)

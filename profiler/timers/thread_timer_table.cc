@@ -2,6 +2,7 @@
 // thread_timer_table.h.
 #include "profiler/timers/thread_timer_table.h"
 
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -41,8 +42,12 @@ void SetMyCache(int slot) {
   t_tls.cover_epoch = g_cover_epoch.load(std::memory_order_acquire);
 }
 
+void WaitSlotUnused(ThreadTimerSlot& s) {
+  while (std::atomic_ref<uint32_t>(s.busy).load(std::memory_order_seq_cst) != 0) sched_yield();
+}
+
 uint64_t SlotElapsed(const ThreadTimerSlot& s) {
-  if (s.fd >= 0) return ReadPerfCounter(s.fd);
+  if (const int fd = SlotFd(s); fd >= 0) return ReadPerfCounter(fd);
   const uint64_t now = ThreadCpuNanosNow();
   return now > s.cpu_at_arm ? now - s.cpu_at_arm : 0;
 }

@@ -71,6 +71,31 @@ int MySlot(pid_t tid);
 // Signal-safe; on the calling thread only.
 void SetMyCache(int slot);
 
+// The handler's use of slot `s`: counted in s.busy while it may read the
+// slot's descriptor, so that no descriptor is closed or moved under it (a
+// number reused by the program would make the handler read the program's
+// file). EnterSlot is false, and counts nothing, for a slot no longer
+// armed. The handshake: the handler increments busy, then loads state and
+// fd; the closer stores state (or the mover fd), then loads busy; all
+// seq_cst, so either the closer waits for the handler or the handler sees
+// the new value. Signal-safe, on the slot's own thread.
+inline bool EnterSlot(ThreadTimerSlot& s) {
+  std::atomic_ref<uint32_t> busy(s.busy);
+  busy.fetch_add(1, std::memory_order_seq_cst);
+  if (std::atomic_ref<uint32_t>(s.state).load(std::memory_order_seq_cst) == kSlotArmed) return true;
+  busy.fetch_sub(1, std::memory_order_release);
+  return false;
+}
+inline void LeaveSlot(ThreadTimerSlot& s) {
+  std::atomic_ref<uint32_t>(s.busy).fetch_sub(1, std::memory_order_release);
+}
+inline int SlotFd(const ThreadTimerSlot& s) {
+  return std::atomic_ref<int>(const_cast<int&>(s.fd)).load(std::memory_order_seq_cst);
+}
+// Control path: until no handler uses the slot. Ends: handlers never wait
+// and run with every asynchronous signal blocked.
+void WaitSlotUnused(ThreadTimerSlot& s);
+
 // The slot's clock: the thread's CPU since arming, or its perf counter.
 // On the slot's own thread. Signal-safe.
 uint64_t SlotElapsed(const ThreadTimerSlot& s);

@@ -25,8 +25,10 @@ uint64_t WeighThreadTimerSignal(const siginfo_t* info) {
   const auto cookie = reinterpret_cast<uint64_t>(info->si_value.sival_ptr);
   if (!IsTimerCookie(cookie)) return 0;
   ThreadTimerSlot& s = g_slots[CookieSlot(cookie)];
-  if (LoadState(s) != kSlotArmed || !CookieMatchesGen(cookie, LoadGen(s))) return 0;
-  return WeighExpiries(s, SlotElapsed(s));
+  if (!CookieMatchesGen(cookie, LoadGen(s)) || !EnterSlot(s)) return 0;
+  const uint64_t weight = WeighExpiries(s, SlotElapsed(s));
+  LeaveSlot(s);
+  return weight;
 }
 
 bool IsLcprofTimerSignal(const siginfo_t* info) {
@@ -34,25 +36,24 @@ bool IsLcprofTimerSignal(const siginfo_t* info) {
 }
 
 uint64_t WeighPerfSignal(const siginfo_t* info) {
-  const int fd = info->si_fd;
-  int slot = -1;
-  const uint32_t epoch = g_cover_epoch.load(std::memory_order_acquire);
-  if (t_tls.cover_epoch == epoch && t_tls.slot_plus1 != 0) {
-    ThreadTimerSlot& s = g_slots[t_tls.slot_plus1 - 1];
-    if (LoadState(s) == kSlotArmed && s.fd == fd) slot = static_cast<int>(t_tls.slot_plus1 - 1);
-  }
-  if (slot < 0) {
-    for (int i = 0; i < kMaxTimedThreads && slot < 0; ++i) {
-      if (LoadState(g_slots[i]) == kSlotArmed && g_slots[i].fd == fd) slot = i;
-    }
-    if (slot < 0) return 0;  // a counter already closed (stale)
-    SetMyCache(slot);
-  }
+  // A counter signals its own thread (F_OWNER_TID): the calling thread's
+  // slot is the only one the signal can be about. (Matching slots by si_fd
+  // alone took another thread's slot once a number was reused, and read its
+  // counter from this thread.)
+  const int slot = MySlot(Gettid());
+  if (slot < 0) return 0;
   ThreadTimerSlot& s = g_slots[slot];
-  if (std::atomic_ref<uint64_t>(s.expiries).load(std::memory_order_relaxed) == 0) {
-    SetPerfCounterPeriod(fd, s.period);  // the random first period is over
+  if (!EnterSlot(s)) return 0;
+  uint64_t weight = 0;
+  if (const int fd = SlotFd(s); fd >= 0) {
+    if (std::atomic_ref<uint64_t>(s.expiries).load(std::memory_order_relaxed) == 0 &&
+        info->si_fd == fd) {
+      SetPerfCounterPeriod(fd, s.period);  // the random first period is over
+    }
+    weight = WeighExpiries(s, SlotElapsed(s));
   }
-  return WeighExpiries(s, SlotElapsed(s));
+  LeaveSlot(s);
+  return weight;
 }
 
 uint64_t WeighUncoveredThreadSignal() {
@@ -71,10 +72,14 @@ uint64_t WeighUncoveredThreadSignal() {
       done.store(now, std::memory_order_relaxed);
       return now - before;
     }
-    if (s.fd >= 0 && std::atomic_ref<uint64_t>(s.expiries).load(std::memory_order_relaxed) == 0) {
+    if (SlotFd(s) >= 0 &&
+        std::atomic_ref<uint64_t>(s.expiries).load(std::memory_order_relaxed) == 0) {
       return 0;  // a perf counter still in its first period: its own signal switches it
     }
-    return WeighExpiries(s, SlotElapsed(s));
+    if (!EnterSlot(s)) return 0;
+    const uint64_t weight = WeighExpiries(s, SlotElapsed(s));
+    LeaveSlot(s);
+    return weight;
   }
   const uint32_t session = g_session.load(std::memory_order_acquire);
   if (t_tls.session != session) {

@@ -5,5 +5,6 @@ target_compile_definitions(timer_totals_test PRIVATE TIMER_LOAD_PATH="$<TARGET_F
 
 # The program's own ITIMER_PROF and descriptors (issue 10).
 lcprof_e2e_test(program_timers_test)
-add_dependencies(program_timers_test own_itimer)
-target_compile_definitions(program_timers_test PRIVATE OWN_ITIMER_PATH="$<TARGET_FILE:own_itimer>")
+add_dependencies(program_timers_test own_itimer fd_closer)
+target_compile_definitions(program_timers_test PRIVATE OWN_ITIMER_PATH="$<TARGET_FILE:own_itimer>"
+  FD_CLOSER_PATH="$<TARGET_FILE:fd_closer>")

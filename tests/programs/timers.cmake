@@ -6,3 +6,6 @@ target_link_libraries(timer_load PRIVATE lcprof Threads::Threads)
 # The program's own ITIMER_PROF and descriptors (tests/e2e/program_timers_test.cc).
 add_executable(own_itimer own_itimer.c)
 target_compile_options(own_itimer PRIVATE ${LCPROF_TEST_PROGRAM_FLAGS})
+add_executable(fd_closer fd_closer.c)
+target_compile_options(fd_closer PRIVATE ${LCPROF_TEST_PROGRAM_FLAGS})
+target_link_libraries(fd_closer PRIVATE Threads::Threads)
