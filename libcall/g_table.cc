@@ -7,9 +7,12 @@
 // after reading the bounds, so it never returns the bounds of another G.
 #include "libcall/g_table.h"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <new>
 
 namespace lcprof::libcall {
 namespace {
@@ -26,6 +29,15 @@ uint64_t g_generation = 0;                 // guarded by g_mutex
 std::map<uint64_t, std::string>* g_names;  // guarded by g_mutex; never freed (used at exit)
 
 constexpr uint64_t kSlotMask = 0xffff;
+
+// Fork: the table's lock is held across fork, so the child gets a
+// consistent table and a lock no thread of another process holds.
+void LockForFork() { g_mutex.lock(); }
+void UnlockAfterFork() { g_mutex.unlock(); }
+void ResetInChild() { new (&g_mutex) std::mutex(); }
+__attribute__((constructor)) void RegisterForkHandlers() {
+  pthread_atfork(LockForFork, UnlockAfterFork, ResetInChild);
+}
 
 }  // namespace
 

@@ -1,8 +1,11 @@
 // The public C API (include/lcprof/lcprof.h), a thin layer over session.h.
 // The gperftools entry points are in gperftools_api.cc.
+#include <pthread.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <string>
 
 #include "lcprof/lcprof.h"
@@ -17,6 +20,14 @@ namespace {
 
 std::mutex g_state_mutex;
 std::string g_last_error;  // guarded by g_state_mutex
+
+// Fork: held across fork, so the child's copy is consistent and unlocked.
+void LockForFork() { g_state_mutex.lock(); }
+void UnlockAfterFork() { g_state_mutex.unlock(); }
+void ResetInChild() { new (&g_state_mutex) std::mutex(); }
+__attribute__((constructor)) void RegisterForkHandlers() {
+  pthread_atfork(LockForFork, UnlockAfterFork, ResetInChild);
+}
 
 int Fail(const std::string& why) {
   lcprof::LogLine("%s", why.c_str());

@@ -2,12 +2,13 @@
 //
 // Fork: the child has one thread and no timer (POSIX timers and itimers are
 // not inherited; perf counters it inherits as descriptors belong to the
-// parent's threads). It drops the parent's session objects and timers,
-// empties its copy of the parent's sample storage (its profile holds none of
-// the parent's samples) and, so that no two processes ever write the same
-// file, starts a session of its own into that storage, with timers of its
-// own, whose file is named by its pid: the pattern itself when it contains
-// "%p", else "<pattern>.%p". It writes that file only if it got samples.
+// parent's threads). It forgets the parent's timers, empties its copy of the
+// parent's sample storage (its profile holds none of the parent's samples)
+// and, so that no two processes ever write the same file, restarts the
+// session in place, with a timer of its own (ChildAfterFork: cheap, inside
+// the fork handler), into a file named by its pid: the pattern itself when
+// it contains "%p", else "<pattern>.%p". It writes that file only if it got
+// samples.
 //
 // Threads: the hooks installed here give each thread the pthread_create
 // wrapper starts its stack bounds and (LCPROF_TIMER=thread|perf) its own
@@ -54,6 +55,9 @@ struct Session {
   int64_t start_nanos = 0;
   uint64_t start_cpu_nanos = 0;  // the process's CPU time at start
   uint64_t serial = 0;
+  // Restarted in a fork child: its file name is made at stop (the pattern
+  // with the child's pid), not in the fork handler.
+  bool forked_child = false;
 };
 
 // Totals of the stack table, lost samples apart. Control path, once disarmed.
@@ -84,6 +88,16 @@ std::mutex g_mutex;
 Session* g_session = nullptr;      // guarded by g_mutex
 std::atomic<pid_t> g_session_pid;  // the process g_session belongs to; 0 when none
 uint64_t g_sessions_started = 0;   // guarded by g_mutex
+
+// A session restarted in a fork child gets its file name here, on the
+// control path, rather than in the fork handler: the pattern with the
+// child's pid ("<pattern>.%p" when it has no "%p").
+void NameForkedChildFile(Session* s) {
+  if (!s->forked_child) return;
+  s->forked_child = false;
+  if (s->options.output_pattern.find("%p") == std::string::npos) s->options.output_pattern += ".%p";
+  s->path = ExpandOutputPattern(s->options.output_pattern, getpid());
+}
 
 SessionView ViewOf(const Session& s) {
   return {
@@ -222,6 +236,10 @@ bool StopLocked(StopReport* report, std::string* error) {
   const StackTable& stacks = s->storage->stacks;
   const SampleTotals totals = CountSamples(stacks);
   const uint64_t lost = stacks.lost_samples();
+  if (s->forked_child) {
+    NameForkedChildFile(s.get());
+    if (report != nullptr) report->options = s->options;
+  }
   if (!s->options.write_if_empty && totals.samples == 0 && lost == 0) return true;
   // The last, partial period's numbered file, before the whole run's.
   if (s->options.period_nanos != 0 && !WritePeriodProfile(ViewOf(*s), /*final=*/true, error)) {
@@ -254,6 +272,14 @@ bool StopLocked(StopReport* report, std::string* error) {
 void PrepareFork() { g_mutex.lock(); }
 void ParentAfterFork() { g_mutex.unlock(); }
 
+// The child's restart, inside the fork handler, so it is kept to what is
+// cheap and needs no other thread: no allocation, no file or /proc access,
+// no thread enumeration or stack handshake (the child's only thread is the
+// forking one, whose stack bounds it inherited with its memory). The
+// parent's session object is reused in place: its storage emptied, its
+// timer engine restarted for this one thread (sample_timer.h), its file
+// name made at stop. A child that execs soon after stops this session in
+// the exec guard, having paid only for arming one timer.
 void ChildAfterFork() {
   // The parent's thread that held the mutex is this thread's counterpart.
   new (&g_mutex) std::mutex();
@@ -261,19 +287,24 @@ void ChildAfterFork() {
   if (g_session == nullptr) return;
   ResetProfSignalHandlerAfterFork();
   ResetSampleTimersAfterFork();
-  Session* parent = g_session;
-  g_session = nullptr;
-  Options child = parent->options;
-  // Disarmed and alone, the child keeps its copy of the parent's storage
-  // mapped but emptied: its profile holds none of the parent's samples.
-  std::unique_ptr<SampleStorage> storage = std::move(parent->storage);
-  storage->Reset();
-  delete parent;
-  if (child.output_pattern.find("%p") == std::string::npos) child.output_pattern += ".%p";
-  child.write_if_empty = false;  // a descendant: a file only with samples
-  std::string error;
-  if (!StartLocked(child, &error, std::move(storage)))
-    LogLine("forked child %d not profiled: %s", getpid(), error.c_str());
+  Session* s = g_session;
+  // Disarmed and alone, the child empties its copy of the parent's storage:
+  // its profile holds none of the parent's samples.
+  s->storage->Reset();
+  s->forked_child = true;
+  s->options.write_if_empty = false;  // a descendant: a file only with samples
+  s->start_nanos = WallTimeNanos();
+  s->start_cpu_nanos = ProcessCpuNanos();
+  s->serial = ++g_sessions_started;
+  ArmProfSignalHandler(s->storage.get());
+  if (!s->timer->RestartInForkChild()) {
+    DisarmProfSignalHandler();
+    g_session = nullptr;
+    delete s;
+    LogLine("forked child %d not profiled: its timer could not be armed", getpid());
+    return;
+  }
+  g_session_pid.store(static_cast<pid_t>(syscall(SYS_getpid)), std::memory_order_release);
 }
 
 std::once_flag g_atfork_once;
@@ -299,6 +330,7 @@ bool WithRunningSession(const std::function<void(const SessionView&)>& fn) {
   if (g_session == nullptr || g_session_pid.load(std::memory_order_relaxed) != getpid()) {
     return false;
   }
+  NameForkedChildFile(g_session);
   fn(ViewOf(*g_session));
   return true;
 }

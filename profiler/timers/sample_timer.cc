@@ -53,6 +53,7 @@ class PerThreadSampleTimer final : public SampleTimer {
   bool Start(int hz, std::string* error) override {
     std::lock_guard<std::mutex> lock(g_engine_mutex);
     period_nanos_ = 1000000000u / static_cast<uint64_t>(hz < 1 ? 1 : hz);
+    hz_ = hz;
     use_itimer_ = !ProgramUsesProfItimer();
     if (!use_itimer_) SayProgramHasItimer();
     if (!StartThreadTimers(&kind_, period_nanos_, error)) return false;
@@ -69,6 +70,22 @@ class PerThreadSampleTimer final : public SampleTimer {
   void Stop() override {
     std::lock_guard<std::mutex> lock(g_engine_mutex);
     StopLocked();
+  }
+  bool RestartInForkChild() override {
+    std::lock_guard<std::mutex> lock(g_engine_mutex);
+    running_ = false;  // the parent's timers are not the child's
+    if (!StartThreadTimersInForkChild(kind_, period_nanos_)) return false;
+    running_ = true;
+    // Itimers are not inherited: the child's ITIMER_PROF is free unless this
+    // engine gave it up in the parent.
+    std::string error;
+    uint64_t itimer_period = 0;
+    if (use_itimer_ && !ArmLcprofProfItimer(ItimerFor(hz_, &itimer_period), &error)) {
+      StopLocked();
+      return false;
+    }
+    g_running = this;
+    return true;
   }
   uint64_t period_nanos() const override { return period_nanos_; }
   TimerKind kind() const override { return kind_; }
@@ -113,6 +130,7 @@ class PerThreadSampleTimer final : public SampleTimer {
 
   TimerKind kind_;
   uint64_t period_nanos_ = 0;
+  int hz_ = 1;
   bool running_ = false;
   bool use_itimer_ = false;
 };

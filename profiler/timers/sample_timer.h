@@ -21,6 +21,12 @@ class SampleTimer {
   virtual bool Start(int hz, std::string* error) = 0;
   // Stops every timer this engine armed. Control path; idempotent.
   virtual void Stop() = 0;
+  // In a fork child, after ResetSampleTimersAfterFork: the same engine again
+  // for the child's only thread, cheaply (no allocation on success, no
+  // /proc read, no thread enumeration): its own timer (per-thread engines)
+  // and the process itimer where the engine uses it. False when the kernel
+  // refuses; nothing is left running.
+  virtual bool RestartInForkChild() = 0;
   // The interval actually programmed, in nanoseconds (after the engine's rounding).
   virtual uint64_t period_nanos() const = 0;
   // The engine really running (a refused perf engine runs as "thread").

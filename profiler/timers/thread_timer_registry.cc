@@ -224,6 +224,26 @@ bool StartThreadTimers(TimerKind* kind, uint64_t period_nanos, std::string* erro
   return true;
 }
 
+bool StartThreadTimersInForkChild(TimerKind kind, uint64_t period_nanos) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_session.fetch_add(1, std::memory_order_acq_rel);
+  g_cover_epoch.fetch_add(1, std::memory_order_acq_rel);
+  g_kind = kind;
+  g_period = period_nanos < 1 ? 1 : period_nanos;
+  g_reported_arm_failure = false;
+  g_rng ^= static_cast<uint64_t>(getpid()) << 17;  // not the parent's sequence
+  std::string why;                                 // written only on failure
+  const int mine = ArmLocked(Gettid(), &why);
+  if (mine < 0) return false;
+  g_active = true;
+  {
+    BlockProf block;
+    SetMyCache(mine);
+  }
+  g_cover_epoch.fetch_add(1, std::memory_order_acq_rel);
+  return true;
+}
+
 void StopThreadTimers() {
   std::lock_guard<std::mutex> lock(g_mutex);
   if (!g_active) return;

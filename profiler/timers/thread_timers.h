@@ -28,6 +28,10 @@ inline constexpr int kMaxTimedThreads = 4096;
 // tells which engine runs. False (with
 // *error) when not even one timer can be armed.
 bool StartThreadTimers(TimerKind* kind, uint64_t period_nanos, std::string* error);
+// In a fork child after ResetThreadTimersAfterFork: arms `kind` for the
+// calling thread, the child's only one, and for each new thread from here.
+// No allocation on success, no /proc read. False when the kernel refuses.
+bool StartThreadTimersInForkChild(TimerKind kind, uint64_t period_nanos);
 // Deletes every timer. Control path; idempotent.
 void StopThreadTimers();
 

@@ -98,5 +98,34 @@ INSTANTIATE_TEST_SUITE_P(ModesAndWays, DescriptorTest,
                            return std::string(param_info.param.timer) + "_" + param_info.param.how;
                          });
 
+// Review finding (i). A fork child's restart runs in the fork handler, so it
+// is kept cheap: before the fix it enumerated /proc/self/task (an opendir
+// the program sees) and rebuilt the whole session; now it arms only its
+// one thread's timer. The forked child still profiles itself into its own
+// file (TimerModeTest.ForkedChildHasItsOwnWorkingTimer, PreloadTest).
+TEST(ForkChildTest, RestartReadsNoDirectory) {
+  TempDir dir;
+  for (const char* timer : {"itimer", "thread", "perf"}) {
+    RunResult r = RunProgram({FORK_LOCKS_PATH, "cost"},
+                             {{"LCPROF_OUT", dir.File("c.pb.gz")}, {"LCPROF_TIMER", timer}});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(Printed(r.out, "child_opendir"), "0") << timer << ": " << r.err;
+  }
+}
+
+// The G table's and the C API's locks are held across fork, so a child
+// never inherits one locked by a thread that does not exist in it. Before
+// the fix a child of a process whose other thread was inside
+// lcprof_g_register hung on its first call (the program's alarm says
+// "hang"); that needs the fork to land while the lock is held, which the
+// hammering thread makes likely in each of the 50 forks.
+TEST(ForkChildTest, ChildCallsLockedApiWhileParentThreadHoldsTheLock) {
+  for (const char* mode : {"glock", "apilock"}) {
+    RunResult r = RunProgram({FORK_LOCKS_PATH, mode}, {}, 90);
+    EXPECT_EQ(r.exit_code, 0) << mode << ": " << r.out << r.err;
+    EXPECT_EQ(r.out, "ok\n") << mode;
+  }
+}
+
 }  // namespace
 }  // namespace lcprof::e2e

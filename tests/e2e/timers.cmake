@@ -5,6 +5,6 @@ target_compile_definitions(timer_totals_test PRIVATE TIMER_LOAD_PATH="$<TARGET_F
 
 # The program's own ITIMER_PROF and descriptors (issue 10).
 lcprof_e2e_test(program_timers_test)
-add_dependencies(program_timers_test own_itimer fd_closer)
+add_dependencies(program_timers_test own_itimer fd_closer fork_locks)
 target_compile_definitions(program_timers_test PRIVATE OWN_ITIMER_PATH="$<TARGET_FILE:own_itimer>"
-  FD_CLOSER_PATH="$<TARGET_FILE:fd_closer>")
+  FD_CLOSER_PATH="$<TARGET_FILE:fd_closer>" FORK_LOCKS_PATH="$<TARGET_FILE:fork_locks>")
