@@ -23,6 +23,7 @@
 #include "libcall/signal_guard.h"
 #include "profiler/base/log.h"
 #include "profiler/control/session.h"
+#include "profiler/timers/sample_timer.h"
 
 namespace lcprof {
 namespace {
@@ -47,9 +48,35 @@ void DrainPendingSigprof() {
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, nullptr, _NSIG / 8);
 }
 
+// From a program signal handler: the handler may have interrupted code
+// that holds a lock the stop would take (malloc's, the session's), so only
+// what is async-signal-safe is done: the timers that could leave a SIGPROF
+// pending across the exec are stopped, the pending ones drained, all by raw
+// system calls; nothing is freed or written. A successful exec discards
+// the profile of this image (the new one, if preloaded, starts its own);
+// after a failed one, sampling resumes into the same session.
+bool g_suspended_in_handler = false;
+
+void DrainPendingSigprofSignalSafe() {
+  sigset_t prof, old;
+  sigemptyset(&prof);
+  sigaddset(&prof, SIGPROF);
+  syscall(SYS_rt_sigprocmask, SIG_BLOCK, &prof, &old, _NSIG / 8);
+  const timespec no_wait{0, 0};
+  while (syscall(SYS_rt_sigtimedwait, &prof, nullptr, &no_wait, _NSIG / 8) > 0) {
+  }
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, nullptr, _NSIG / 8);
+}
+
 void BeforeExec() {
   const auto self = static_cast<pid_t>(syscall(SYS_getpid));
   if (ProfilingProcess() != self) return;  // no session, or a vfork child's view of one
+  if (libcall::SignalDepth() > 0) {
+    SuspendTimersBeforeExec();
+    DrainPendingSigprofSignalSafe();
+    g_suspended_in_handler = true;
+    return;
+  }
   std::string error;
   StopReport report;
   if (!StopProfiling(&report, &error)) LogLine("before exec: %s", error.c_str());
@@ -68,6 +95,11 @@ void BeforeQuickExit() {
 }
 
 void AfterFailedExec() {
+  if (g_suspended_in_handler) {
+    g_suspended_in_handler = false;
+    ResumeTimersAfterFailedExec();
+    return;
+  }
   if (!g_resume) return;
   Options options = *g_resume;
   g_resume.reset();

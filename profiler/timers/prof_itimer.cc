@@ -26,6 +26,8 @@ using SetitimerFn = int (*)(int, const struct itimerval*, struct itimerval*);
 std::atomic<bool> g_program_armed{false};  // the program's last value was non-zero
 std::atomic<bool> g_lcprof_armed{false};   // lcprof's engine armed it and still runs
 std::atomic<void (*)()> g_taken{nullptr};
+std::atomic<bool> g_suspended{false};  // SuspendLcprofProfItimer kept g_suspended_value
+itimerval g_suspended_value;
 SetitimerFn g_real_setitimer = nullptr;  // libc's, saved when the guard is put in front
 
 bool IsZero(const itimerval* v) {
@@ -152,7 +154,21 @@ int ProgramGetitimer(int which, struct itimerval* value) {
   return static_cast<int>(syscall(SYS_getitimer, which, value));
 }
 
+void SuspendLcprofProfItimer() {
+  if (!LcprofHolds() || g_suspended.load(std::memory_order_acquire)) return;
+  const itimerval off{};
+  if (RealSetitimer(&off, &g_suspended_value) == 0) {
+    g_suspended.store(true, std::memory_order_release);
+  }
+}
+
+void ResumeLcprofProfItimer() {
+  if (!g_suspended.exchange(false, std::memory_order_acq_rel)) return;
+  if (LcprofHolds()) RealSetitimer(&g_suspended_value, nullptr);
+}
+
 void ResetProfItimerAfterFork() {
+  g_suspended.store(false, std::memory_order_relaxed);
   g_program_armed.store(false, std::memory_order_relaxed);
   g_lcprof_armed.store(false, std::memory_order_relaxed);
 }

@@ -42,6 +42,12 @@ void SetProfItimerTakenHandler(void (*taken)());
 // disarmed one while only lcprof's runs. Signal-safe.
 int ProgramGetitimer(int which, struct itimerval* value);
 
+// Signal-safe (exec from a program signal handler, exec_guard.cc): stops
+// lcprof's ITIMER_PROF, keeping its value, and puts it back (after a failed
+// exec). A program's timer is left alone.
+void SuspendLcprofProfItimer();
+void ResumeLcprofProfItimer();
+
 // In a fork child: itimers are not inherited; neither side owns one.
 void ResetProfItimerAfterFork();
 

@@ -141,6 +141,16 @@ std::unique_ptr<SampleTimer> MakeSampleTimer(TimerKind kind) {
   return std::make_unique<PerThreadSampleTimer>(kind);
 }
 
+void SuspendTimersBeforeExec() {
+  SuspendLcprofProfItimer();
+  SuspendThisThreadTimer();
+}
+
+void ResumeTimersAfterFailedExec() {
+  ResumeThisThreadTimer();
+  ResumeLcprofProfItimer();
+}
+
 void ResetSampleTimersAfterFork() {
   new (&g_engine_mutex) std::mutex();  // its holder, if any, is not in this process
   g_running = nullptr;

@@ -46,4 +46,12 @@ std::unique_ptr<SampleTimer> MakeSampleTimer(TimerKind kind);
 // and the locks other parent threads may have held. Control path.
 void ResetSampleTimersAfterFork();
 
+// Signal-safe, for an exec from a program signal handler, where the session
+// cannot be stopped (that takes locks and allocates): stops every timer
+// that can signal the calling thread or the process (the process itimer
+// and the thread's own timer; other threads' timers signal only threads the
+// exec ends), without freeing anything. Resume undoes it after a failed exec.
+void SuspendTimersBeforeExec();
+void ResumeTimersAfterFailedExec();
+
 }  // namespace lcprof

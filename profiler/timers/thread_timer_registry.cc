@@ -10,7 +10,9 @@
 // the exit hook settles what the thread ran after its last sample.
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/perf_event.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
@@ -307,6 +309,37 @@ uint64_t ThreadTimersOnThreadExit() {
   t_tls.session = g_session.load(std::memory_order_acquire);
   SetMyCache(-1);
   return g_active ? unreported : 0;
+}
+
+void SuspendThisThreadTimer() {
+  const int slot = MySlot(Gettid());
+  if (slot < 0 || !EnterSlot(g_slots[slot])) return;
+  ThreadTimerSlot& s = g_slots[slot];
+  if (const int fd = SlotFd(s); fd >= 0) {
+    syscall(SYS_ioctl, fd, PERF_EVENT_IOC_DISABLE, 0);
+  } else if (s.has_timer) {
+    const itimerspec off{};
+    timer_settime(s.timer, 0, &off, nullptr);
+  }
+  LeaveSlot(s);
+}
+
+void ResumeThisThreadTimer() {
+  const int slot = MySlot(Gettid());
+  if (slot < 0 || !EnterSlot(g_slots[slot])) return;
+  ThreadTimerSlot& s = g_slots[slot];
+  if (const int fd = SlotFd(s); fd >= 0) {
+    syscall(SYS_ioctl, fd, PERF_EVENT_IOC_ENABLE, 0);
+  } else if (s.has_timer) {
+    // The grid's phase is lost; the weights count expiries of the clock, so
+    // the next signal still weighs what ran in between.
+    itimerspec on{};
+    on.it_value.tv_sec = static_cast<time_t>(s.period / 1000000000u);
+    on.it_value.tv_nsec = static_cast<long>(s.period % 1000000000u);
+    on.it_interval = on.it_value;
+    timer_settime(s.timer, 0, &on, nullptr);
+  }
+  LeaveSlot(s);
 }
 
 void ResetThreadTimersAfterFork() {

@@ -46,6 +46,14 @@ void StopThreadTimers();
 void ThreadTimersOnThreadStart();
 uint64_t ThreadTimersOnThreadExit();  // CPU no signal reported, to be recorded
 
+// Signal-safe (exec from a program signal handler): stops the calling
+// thread's own timer or counter without deleting it, and restarts it (after
+// a failed exec). An exec deletes POSIX timers and closes the counters
+// (close-on-exec) itself; stopping the calling thread's first keeps it from
+// leaving a SIGPROF pending across the exec.
+void SuspendThisThreadTimer();
+void ResumeThisThreadTimer();
+
 // In a fork child (only thread): the parent's timers do not exist here.
 // Forgets them (closing the inherited perf descriptors) without touching
 // the kernel's timers. Control path.

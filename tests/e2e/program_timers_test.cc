@@ -127,5 +127,28 @@ TEST(ForkChildTest, ChildCallsLockedApiWhileParentThreadHoldsTheLock) {
   }
 }
 
+// Review finding (e): an exec from a signal handler stopped the session
+// there (a mutex, allocations, the profile's encoding and I/O), which
+// deadlocks on whatever lock the handler interrupted; the program's main
+// loop allocates, so the handler usually interrupts malloc holding its
+// arena lock. Now the handler's exec only stops the timers that could
+// signal across the exec and drains SIGPROF, by raw system calls; the new
+// image runs. Five runs per mode, each bounded (a deadlock is a timeout).
+TEST(ExecInHandlerTest, ExecFromSignalHandlerNeitherHangsNorKillsTheNewImage) {
+  TempDir dir;
+  for (const char* timer : {"itimer", "thread", "perf"}) {
+    for (int i = 0; i < 5; ++i) {
+      RunResult r = RunProgram({EXEC_IN_HANDLER_PATH},
+                               {{"LD_PRELOAD", LCPROF_LIB_PATH},
+                                {"LCPROF_OUT", dir.File("e.pb.gz")},
+                                {"LCPROF_TIMER", timer},
+                                {"LCPROF_HZ", "1000"}},
+                               15);
+      ASSERT_EQ(r.exit_code, 0) << timer << " run " << i << ": " << r.out << r.err;
+      EXPECT_EQ(r.out, "after exec\n") << timer;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lcprof::e2e
