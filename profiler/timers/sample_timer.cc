@@ -104,9 +104,9 @@ class PerThreadSampleTimer final : public SampleTimer {
   void SayProgramHasItimer() {
     if (kind_ == TimerKind::kItimer) {
       kind_ = TimerKind::kThread;
-      LogLine("the program uses ITIMER_PROF itself; sampling with LCPROF_TIMER=thread instead");
+      LogNotice("the program uses ITIMER_PROF itself; sampling with LCPROF_TIMER=thread instead");
     } else {
-      LogLine(
+      LogNotice(
           "the program uses ITIMER_PROF itself; threads without a timer of their own go "
           "unsampled");
     }
