@@ -105,7 +105,7 @@ int MoveGuardedFd(int fd) {
   } else {
     lock.lock();
   }
-  for (ThreadTimerSlot& s : g_slots) {
+  for (ThreadTimerSlot& s : UsedSlots()) {
     if (LoadState(s) != kSlotArmed || SlotFd(s) != fd) continue;
     const long moved = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0);
     if (moved < 0) return -1;
@@ -136,6 +136,9 @@ int ArmLocked(pid_t tid, std::string* error) {
     return -1;
   }
   g_hint = (index + 1) % kMaxTimedThreads;
+  if (index >= g_slot_bound.load(std::memory_order_relaxed)) {
+    g_slot_bound.store(index + 1, std::memory_order_release);
+  }
   ThreadTimerSlot& s = g_slots[index];
   s.tid = tid;
   s.cpu_before = 0;
@@ -250,7 +253,7 @@ void StopThreadTimers() {
   std::lock_guard<std::mutex> lock(g_mutex);
   if (!g_active) return;
   g_active = false;
-  for (ThreadTimerSlot& s : g_slots) {
+  for (ThreadTimerSlot& s : UsedSlots()) {
     if (LoadState(s) == kSlotArmed) FreeSlotLocked(s);
   }
   g_cover_epoch.fetch_add(1, std::memory_order_acq_rel);
@@ -344,7 +347,7 @@ void ResumeThisThreadTimer() {
 
 void ResetThreadTimersAfterFork() {
   new (&g_mutex) std::mutex();  // its holder, if any, is not in this process
-  for (ThreadTimerSlot& s : g_slots) {
+  for (ThreadTimerSlot& s : UsedSlots()) {
     if (LoadState(s) != kSlotArmed) continue;
     if (s.fd >= 0) {  // the child's copy of the parent's counter
       UnguardFd(s.fd);

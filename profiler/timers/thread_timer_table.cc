@@ -9,6 +9,7 @@
 namespace lcprof::thread_timer_table {
 
 ThreadTimerSlot g_slots[kMaxTimedThreads];
+std::atomic<int> g_slot_bound{0};
 std::atomic<uint32_t> g_cover_epoch{1};
 std::atomic<uint32_t> g_session{1};
 constinit __attribute__((tls_model("initial-exec"))) thread_local ThreadTimerTls t_tls;
@@ -16,7 +17,8 @@ constinit __attribute__((tls_model("initial-exec"))) thread_local ThreadTimerTls
 pid_t Gettid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
 
 int FindArmedSlot(pid_t tid) {
-  for (int i = 0; i < kMaxTimedThreads; ++i) {
+  const int bound = g_slot_bound.load(std::memory_order_acquire);
+  for (int i = 0; i < bound; ++i) {
     if (LoadState(g_slots[i]) == kSlotArmed && g_slots[i].tid == tid) return i;
   }
   return -1;

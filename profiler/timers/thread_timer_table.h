@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <span>
 
 #include "profiler/timers/thread_timer_slot.h"
 #include "profiler/timers/thread_timers.h"
@@ -17,6 +18,14 @@
 namespace lcprof::thread_timer_table {
 
 extern ThreadTimerSlot g_slots[kMaxTimedThreads];  // zero = kSlotFree
+// One past the highest slot ever armed in this process: the slots above it
+// are free and untouched. Loops stop there, so a process with one thread does
+// not read (and fault in) the whole array at every lookup and stop. Only
+// grows; stored before the slot it covers is armed (release).
+extern std::atomic<int> g_slot_bound;
+inline std::span<ThreadTimerSlot> UsedSlots() {
+  return {g_slots, static_cast<size_t>(g_slot_bound.load(std::memory_order_acquire))};
+}
 // Bumped at each start and after the start's enumeration: a thread's cached
 // "my slot" (below) from another epoch is looked up again.
 extern std::atomic<uint32_t> g_cover_epoch;
