@@ -31,6 +31,13 @@ void ResolveNextSymbols() {
   ResolveOne(g_next_symbols.sigaction, "sigaction");
   ResolveOne(g_next_symbols.pthread_create, "pthread_create");
   ResolveOne(g_next_symbols.errno_location, "__errno_location");
+#define LCPROF_RESOLVE_REDIRECTED(ret, symbol, field, plain, params, args) \
+  ResolveOne(g_next_symbols.field, #symbol);
+  LCPROF_REDIRECTED_FORWARDERS(LCPROF_RESOLVE_REDIRECTED)
+#undef LCPROF_RESOLVE_REDIRECTED
+#define LCPROF_RESOLVE_HANDWRITTEN(symbol, field, plain) ResolveOne(g_next_symbols.field, #symbol);
+  LCPROF_REDIRECTED_HANDWRITTEN(LCPROF_RESOLVE_HANDWRITTEN)
+#undef LCPROF_RESOLVE_HANDWRITTEN
   g_next_resolved.store(true, std::memory_order_release);
 }
 

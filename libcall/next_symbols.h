@@ -9,6 +9,7 @@
 #include <atomic>
 
 #include "lcprof/libcall_calls.h"
+#include "libcall/redirected_calls.h"
 
 namespace lcprof::libcall {
 
@@ -22,6 +23,14 @@ struct NextSymbols {
   int (*sigaction)(int, const struct sigaction*, struct sigaction*);
   int (*pthread_create)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
   int* (*errno_location)();
+  // Entry points the headers redirect wrapped calls to (redirected_calls.h).
+#define LCPROF_NEXT_REDIRECTED(ret, symbol, field, plain, params, args) ret(*field) params;
+  LCPROF_REDIRECTED_FORWARDERS(LCPROF_NEXT_REDIRECTED)
+#undef LCPROF_NEXT_REDIRECTED
+  int (*open64)(const char*, int, ...);
+  int (*open_2)(const char*, int);
+  int (*open64_2)(const char*, int);
+  int (*fcntl64)(int, int, ...);
 };
 
 // Resolves every entry. Idempotent; not async-signal-safe (dlsym may
