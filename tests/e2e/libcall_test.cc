@@ -148,6 +148,22 @@ TEST(LibcallTest, FortifiedAndLargeFileEntryPointsChargeTheirCaller) {
   }
 }
 
+// execveat is guarded like execve: profiling stops and its pending signals
+// are drained first, so the new image (here not preloaded) is not killed by
+// the ITIMER_PROF that survives exec; and the old image's profile is written.
+TEST(LibcallTest, ExecveatStopsProfilingBeforeTheNewImageRuns) {
+  TempDir dir;
+  RunResult r = RunProgram({EXEC_AT_PATH, WORKLOAD_PATH, "burn", "0.5", "7"},
+                           {{"LD_PRELOAD", LCPROF_LIB_PATH},
+                            {"LCPROF_OUT", dir.File("e.pb.gz")},
+                            {"LCPROF_TIMER", "itimer"},
+                            {"LCPROF_HZ", "1000"}});
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+  EXPECT_NE(r.out.find("workload"), std::string::npos) << r.out;
+  ASSERT_TRUE(FileExists(dir.File("e.pb.gz"))) << r.err;
+  EXPECT_GT(CountWith(ReadTraces(dir.File("e.pb.gz")), "exec_at_burn"), 0);
+}
+
 TEST(LibcallTest, EveryWrappedCallIsTransparent) {
   RunResult plain = RunProgram({LIBCALL_TRANSPARENCY_PATH});
   TempDir dir;
