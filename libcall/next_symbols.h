@@ -35,8 +35,16 @@ struct NextSymbols {
 
 // Resolves every entry. Idempotent; not async-signal-safe (dlsym may
 // allocate): run by the library constructor and, should a wrapper run before
-// it (another library's constructor), by that wrapper.
+// it (another library's constructor), by that wrapper. Re-entered on the
+// same thread (a wrapped call made from inside its dlsym, e.g. by an
+// allocator), it fills the empty entries from libc's own symbol table
+// instead (libc_symbols.h), so the inner call has its function and dlsym is
+// never re-entered.
 void ResolveNextSymbols();
+
+// For tests: empties the table and resolves it again, with `lookup` in place
+// of dlsym(RTLD_NEXT, name).
+void ReresolveNextSymbolsForTest(void* (*lookup)(const char*));
 
 // dlsym(RTLD_NEXT, name) from inside lcprof, for interposers outside the
 // table (exec*). Not async-signal-safe.

@@ -2,6 +2,7 @@
 # sanitized variant compiles lcprof's core and libcall sources again with the
 # sanitizers on (whatever sources the stage lists contain).
 lcprof_unit_test(libcall_nesting_test libcall_nesting_test.cc)
+lcprof_unit_test(next_symbols_test next_symbols_test.cc)
 
 set(_lcprof_asan_sources)
 set(_lcprof_core_includes)
