@@ -7,7 +7,7 @@
 // LCPROF_LIBCALLS name and shows under the same leaf name.
 //
 // The list is complete for glibc 2.36 on x86-64 (enumerated from the
-// headers' __REDIRECT declarations and bits/*2.h fortify wrappers for every
+// headers' __REDIRECT declarations and the fortify wrappers in bits/ for every
 // call in LCPROF_LIBCALLS; docs/libcall.md). Other redirects in those headers
 // do not apply here: the time64 ones (__clock_gettime64, ...) exist only
 // where time_t is 32 bits, __openat*_2 and the other __*_chk functions
