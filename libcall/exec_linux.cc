@@ -30,11 +30,13 @@ ExitFn* g_exit_now_c99;
 using ExecveFn = int(const char*, char* const[], char* const[]);
 using ExecvFn = int(const char*, char* const[]);
 using FexecveFn = int(int, char* const[], char* const[]);
+using ExecveatFn = int(int, const char*, char* const[], char* const[], int);
 ExecveFn* g_execve;
 ExecveFn* g_execvpe;
 ExecvFn* g_execv;
 ExecvFn* g_execvp;
 FexecveFn* g_fexecve;
+ExecveatFn* g_execveat;
 
 // Resolved at load, not at first use: an exec wrapper may run in a vfork
 // child, where dlsym's allocations would touch the parent's heap.
@@ -44,6 +46,7 @@ __attribute__((constructor(102))) void ResolveExecAtLoad() {
   Real(g_execv, "execv");
   Real(g_execvp, "execvp");
   Real(g_fexecve, "fexecve");
+  Real(g_execveat, "execveat");
   Real(g_exit_now, "_exit");
   Real(g_exit_now_c99, "_Exit");
 }
@@ -95,6 +98,11 @@ LCPROF_EXPORT int execvpe(const char* file, char* const argv[], char* const envp
 
 LCPROF_EXPORT int fexecve(int fd, char* const argv[], char* const envp[]) {
   return Exec([&] { return Real(g_fexecve, "fexecve")(fd, argv, envp); });
+}
+
+LCPROF_EXPORT int execveat(int dirfd, const char* path, char* const argv[], char* const envp[],
+                           int flags) {
+  return Exec([&] { return Real(g_execveat, "execveat")(dirfd, path, argv, envp, flags); });
 }
 
 #define LCPROF_GATHER_ARGS(first, argv, last_out)                               \

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 
+#include "libcall/redirected_calls.h"
+
 namespace lcprof::libcall {
 
 // X(name): one entry per wrapped call, in the order of the contract's table.
@@ -68,10 +70,19 @@ const char* LibcallName(LibcallId id);
 // wrapper only forwards (their whole cost is then one load and a tail
 // jump), 1 for the hand-written wrappers. Written on the control path, read
 // by every wrapper: relaxed atomics.
-extern std::atomic<uintptr_t> g_libcall_bypass[static_cast<size_t>(LibcallId::kCount)];
-inline uintptr_t LibcallBypass(LibcallId id) {  // signal-safe
-  return g_libcall_bypass[static_cast<size_t>(id)].load(std::memory_order_relaxed);
+// The words after kCount are the redirected forwarders' (redirected_calls.h):
+// each follows its plain call's selection but jumps to its own real function.
+inline constexpr size_t kBypassWords =
+    static_cast<size_t>(LibcallId::kCount) + static_cast<size_t>(RedirectedForwarder::kCount);
+extern std::atomic<uintptr_t> g_libcall_bypass[kBypassWords];
+inline constexpr size_t BypassIndex(LibcallId id) { return static_cast<size_t>(id); }
+inline constexpr size_t BypassIndex(RedirectedForwarder f) {
+  return static_cast<size_t>(LibcallId::kCount) + static_cast<size_t>(f);
 }
+inline uintptr_t LibcallBypassAt(size_t index) {  // signal-safe
+  return g_libcall_bypass[index].load(std::memory_order_relaxed);
+}
+inline uintptr_t LibcallBypass(LibcallId id) { return LibcallBypassAt(BypassIndex(id)); }
 inline bool LibcallEnabled(LibcallId id) { return LibcallBypass(id) == 0; }  // signal-safe
 
 // Applies "all", "none" or a comma list of names. Unknown names are listed in

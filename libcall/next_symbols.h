@@ -9,6 +9,7 @@
 #include <atomic>
 
 #include "lcprof/libcall_calls.h"
+#include "libcall/redirected_calls.h"
 
 namespace lcprof::libcall {
 
@@ -22,12 +23,28 @@ struct NextSymbols {
   int (*sigaction)(int, const struct sigaction*, struct sigaction*);
   int (*pthread_create)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
   int* (*errno_location)();
+  // Entry points the headers redirect wrapped calls to (redirected_calls.h).
+#define LCPROF_NEXT_REDIRECTED(ret, symbol, field, plain, params, args) ret(*field) params;
+  LCPROF_REDIRECTED_FORWARDERS(LCPROF_NEXT_REDIRECTED)
+#undef LCPROF_NEXT_REDIRECTED
+  int (*open64)(const char*, int, ...);
+  int (*open_2)(const char*, int);
+  int (*open64_2)(const char*, int);
+  int (*fcntl64)(int, int, ...);
 };
 
 // Resolves every entry. Idempotent; not async-signal-safe (dlsym may
 // allocate): run by the library constructor and, should a wrapper run before
-// it (another library's constructor), by that wrapper.
+// it (another library's constructor), by that wrapper. Re-entered on the
+// same thread (a wrapped call made from inside its dlsym, e.g. by an
+// allocator), it fills the empty entries from libc's own symbol table
+// instead (libc_symbols.h), so the inner call has its function and dlsym is
+// never re-entered.
 void ResolveNextSymbols();
+
+// For tests: empties the table and resolves it again, with `lookup` in place
+// of dlsym(RTLD_NEXT, name).
+void ReresolveNextSymbolsForTest(void* (*lookup)(const char*));
 
 // dlsym(RTLD_NEXT, name) from inside lcprof, for interposers outside the
 // table (exec*). Not async-signal-safe.

@@ -37,7 +37,7 @@ uintptr_t BypassTarget(size_t i) {
 }  // namespace
 
 __thread ThreadState t_libcall_state;
-std::atomic<uintptr_t> g_libcall_bypass[static_cast<size_t>(LibcallId::kCount)] = {};
+std::atomic<uintptr_t> g_libcall_bypass[kBypassWords] = {};
 
 const char* LibcallName(LibcallId id) {
   auto i = static_cast<size_t>(id);
@@ -72,6 +72,14 @@ bool ConfigureLibcalls(const std::string& selection, std::string* unknown) {
     // it records, harmlessly, rather than jump to nothing.)
     g_libcall_bypass[i].store(want[i] ? 0 : BypassTarget(i), std::memory_order_relaxed);
   }
+  const NextSymbols& next = Next();
+#define LCPROF_REDIRECTED_BYPASS(ret, symbol, field, plain, params, args)                        \
+  g_libcall_bypass[BypassIndex(RedirectedForwarder::k_##field)].store(                           \
+      want[static_cast<size_t>(LibcallId::k_##plain)] ? 0                                        \
+                                                      : reinterpret_cast<uintptr_t>(next.field), \
+      std::memory_order_relaxed);
+  LCPROF_REDIRECTED_FORWARDERS(LCPROF_REDIRECTED_BYPASS)
+#undef LCPROF_REDIRECTED_BYPASS
   return unknown->empty();
 }
 

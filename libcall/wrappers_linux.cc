@@ -33,29 +33,45 @@ using lcprof::libcall::Next;
 //  - not selected (LibcallBypass): one load, then a jump to the real function;
 //  - nested under a record in force (writer rule 1): a jump as well;
 //  - otherwise publish the record, call, clear it (record.h's Enter/Leave).
-#define LCPROF_FORWARDER_BODY(ret, name, params, args)                                           \
-  if (const uintptr_t bypass = lcprof::libcall::LibcallBypass(LibcallId::k_##name); bypass != 0) \
-      [[unlikely]] {                                                                             \
-    return reinterpret_cast<ret(*) params>(bypass) args;                                         \
-  }                                                                                              \
-  lcprof::libcall::Record& record = lcprof::libcall::ThisThreadRecord();                         \
-  const auto real = lcprof::libcall::NextFunction(&lcprof::libcall::NextSymbols::name);          \
-  if (!lcprof::libcall::Enter(                                                                   \
-          record, LibcallId::k_##name, reinterpret_cast<uintptr_t>(__builtin_return_address(0)), \
-          reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) + 2 * sizeof(uintptr_t),       \
-          *reinterpret_cast<const uintptr_t*>(__builtin_frame_address(0)))) {                    \
-    return real args;                                                                            \
-  }                                                                                              \
-  ret result = real args;                                                                        \
-  lcprof::libcall::Leave(record, true);                                                          \
+#define LCPROF_FORWARDER_BODY(ret, id, bypass_index, field, params, args)                   \
+  if (const uintptr_t bypass = lcprof::libcall::LibcallBypassAt(bypass_index); bypass != 0) \
+      [[unlikely]] {                                                                        \
+    return reinterpret_cast<ret(*) params>(bypass) args;                                    \
+  }                                                                                         \
+  lcprof::libcall::Record& record = lcprof::libcall::ThisThreadRecord();                    \
+  const auto real = lcprof::libcall::NextFunction(&lcprof::libcall::NextSymbols::field);    \
+  if (!lcprof::libcall::Enter(                                                              \
+          record, id, reinterpret_cast<uintptr_t>(__builtin_return_address(0)),             \
+          reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) + 2 * sizeof(uintptr_t),  \
+          *reinterpret_cast<const uintptr_t*>(__builtin_frame_address(0)))) {               \
+    return real args;                                                                       \
+  }                                                                                         \
+  ret result = real args;                                                                   \
+  lcprof::libcall::Leave(record, true);                                                     \
   return result;
-#define LCPROF_DEFINE_FORWARDER(ret, name, params, args)                                       \
-  LCPROF_EXPORT ret name params{                                                               \
-      LCPROF_FORWARDER_BODY(ret, name, params, args)} LCPROF_EXPORT ret lcprof_##name params { \
-    LCPROF_FORWARDER_BODY(ret, name, params, args)                                             \
+#define LCPROF_PLAIN_FORWARDER_BODY(ret, name, params, args) \
+  LCPROF_FORWARDER_BODY(ret, LibcallId::k_##name,            \
+                        lcprof::libcall::BypassIndex(LibcallId::k_##name), name, params, args)
+#define LCPROF_DEFINE_FORWARDER(ret, name, params, args)                 \
+  LCPROF_EXPORT ret name params{LCPROF_PLAIN_FORWARDER_BODY(             \
+      ret, name, params, args)} LCPROF_EXPORT ret lcprof_##name params { \
+    LCPROF_PLAIN_FORWARDER_BODY(ret, name, params, args)                 \
   }
 LCPROF_FORWARDED_CALLS(LCPROF_DEFINE_FORWARDER)
 #undef LCPROF_DEFINE_FORWARDER
+#undef LCPROF_PLAIN_FORWARDER_BODY
+
+// The redirected forwarders record as their plain call, and bypass to their
+// own real function (one load decides, as above).
+#define LCPROF_DEFINE_REDIRECTED_FORWARDER(ret, symbol, field, plain, params, args)           \
+  LCPROF_EXPORT ret symbol params {                                                           \
+    LCPROF_FORWARDER_BODY(                                                                    \
+        ret, LibcallId::k_##plain,                                                            \
+        lcprof::libcall::BypassIndex(lcprof::libcall::RedirectedForwarder::k_##field), field, \
+        params, args)                                                                         \
+  }
+LCPROF_REDIRECTED_FORWARDERS(LCPROF_DEFINE_REDIRECTED_FORWARDER)
+#undef LCPROF_DEFINE_REDIRECTED_FORWARDER
 #undef LCPROF_FORWARDER_BODY
 
 namespace {
@@ -86,6 +102,28 @@ LCPROF_DEFINE_TWICE(int, open, (const char* path, int flags, ...), {
   return Next().open(path, flags, mode);
 })
 
+// The large-file and fortified forms of open (redirected_calls.h). open64
+// is variadic like open; __open_2 and __open64_2 are what fortified code
+// calls when no mode is passed, and check (in libc) that none was needed.
+LCPROF_EXPORT int open64(const char* path, int flags, ...) {
+  LCPROF_LIBCALL_SCOPE(LibcallId::k_open);
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = OpenMode(flags, ap);
+  va_end(ap);
+  return Next().open64(path, flags, mode);
+}
+
+LCPROF_EXPORT int __open_2(const char* path, int flags) {
+  LCPROF_LIBCALL_SCOPE(LibcallId::k_open);
+  return Next().open_2(path, flags);
+}
+
+LCPROF_EXPORT int __open64_2(const char* path, int flags) {
+  LCPROF_LIBCALL_SCOPE(LibcallId::k_open);
+  return Next().open64_2(path, flags);
+}
+
 // fcntl's optional argument is an int or a pointer depending on cmd; both
 // travel in one 64-bit register on x86-64, so passing a long on is exact.
 LCPROF_DEFINE_TWICE(int, fcntl, (int fd, int cmd, ...), {
@@ -96,6 +134,17 @@ LCPROF_DEFINE_TWICE(int, fcntl, (int fd, int cmd, ...), {
   va_end(ap);
   return Next().fcntl(fd, cmd, arg);
 })
+
+// What fcntl is under -D_FILE_OFFSET_BITS=64 (struct flock is then the
+// 64-bit one, which on x86-64 it always is).
+LCPROF_EXPORT int fcntl64(int fd, int cmd, ...) {
+  LCPROF_LIBCALL_SCOPE(LibcallId::k_fcntl);
+  va_list ap;
+  va_start(ap, cmd);
+  long arg = va_arg(ap, long);
+  va_end(ap);
+  return Next().fcntl64(fd, cmd, arg);
+}
 
 // exit never returns: its record stays in force while atexit handlers and
 // static destructors run inside it, so their samples splice onto exit's caller.

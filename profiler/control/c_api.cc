@@ -112,6 +112,10 @@ LCPROF_EXPORT int lcprof_stop(void) {
 LCPROF_EXPORT int lcprof_is_running(void) { return lcprof::ProfilingRunning() ? 1 : 0; }
 
 LCPROF_EXPORT const char* lcprof_last_error(void) {
+  // A copy per thread: the shared string may be replaced by another
+  // thread's failure as soon as the lock is released.
+  thread_local std::string copy;
   std::lock_guard<std::mutex> lock(g_state_mutex);
-  return g_last_error.c_str();
+  copy = g_last_error;
+  return copy.c_str();
 }

@@ -18,6 +18,7 @@
 #include "profiler/base/options.h"
 #include "profiler/control/control_thread.h"
 #include "profiler/control/exec_guard.h"
+#include "profiler/control/secure_process.h"
 #include "profiler/control/session.h"
 
 namespace lcprof {
@@ -125,6 +126,10 @@ __attribute__((constructor)) void StartFromEnvironment() {
   InstallExecGuard(StopAtExit);
   std::optional<Options> options = OptionsFromEnvironment();
   if (!options) return;
+  if (const char* refusal = ThisProcessRefusal()) {
+    LogLine("%s", refusal);  // before any file (the root claim) is made
+    return;
+  }
   ApplyLibcallSelection(options->libcalls, "LCPROF_LIBCALLS");
   if (options->toggle_signal != 0) {  // CPUPROFILESIGNAL: nothing starts before the signal
     if (InstallProfilingToggle(*options, StopAtExit)) atexit(StopAtExit);

@@ -33,6 +33,7 @@
 #include "profiler/base/log.h"
 #include "profiler/base/platform.h"
 #include "profiler/base/proc_maps.h"
+#include "profiler/control/secure_process.h"
 #include "profiler/control/snapshot.h"
 #include "profiler/output/pprof_writer.h"
 #include "profiler/output/symbolizer.h"
@@ -312,6 +313,10 @@ std::once_flag g_atfork_once;
 }  // namespace
 
 bool StartProfiling(const Options& options, std::string* error) {
+  if (const char* refusal = ThisProcessRefusal()) {
+    *error = refusal;
+    return false;
+  }
   std::call_once(g_atfork_once,
                  [] { pthread_atfork(PrepareFork, ParentAfterFork, ChildAfterFork); });
   std::lock_guard<std::mutex> lock(g_mutex);

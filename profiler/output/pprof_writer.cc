@@ -21,6 +21,7 @@
 #include "profiler/output/demangle.h"
 #include "profiler/output/gzip_writer.h"
 #include "profiler/output/pprof_encode.h"
+#include "profiler/output/profile_file.h"
 
 namespace lcprof {
 namespace {
@@ -282,13 +283,6 @@ void AddSample(ProfileBuilder& b, pprof::ProfileModel& p, const StackKey& key, c
   }
 }
 
-std::string TempPathFor(const std::string& path) {
-  size_t slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  return dir + "." + base + ".lcprof-tmp." + std::to_string(getpid());
-}
-
 }  // namespace
 
 pprof::ProfileModel BuildProfile(const StackTable& table,
@@ -346,10 +340,10 @@ pprof::ProfileModel BuildProfile(const StackTable& table,
 
 bool WriteProfileFile(const pprof::ProfileModel& profile, const std::string& path,
                       std::string* error) {
-  const std::string tmp = TempPathFor(path);
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  std::string tmp, create_error;
+  int fd = CreateProfileTemp(path, &tmp, &create_error);
   if (fd < 0) {
-    *error = "cannot create '" + tmp + "': " + strerror(errno);
+    *error = "cannot create a file beside '" + path + "': " + create_error;
     return false;
   }
   std::string write_error;
@@ -362,23 +356,10 @@ bool WriteProfileFile(const pprof::ProfileModel& profile, const std::string& pat
     write_error = strerror(errno);
     ok = false;
   }
-  if (!ok) *error = "cannot write '" + tmp + "': " + write_error;
-  // The old file goes before the rename, not by it: replacing a file by
-  // rename makes ext4 (auto_da_alloc) start writeback of the new one and free
-  // the old one's blocks at once, which on this machine's discard-mounted
-  // disk cost 1.5-3.9 ms per write, against 0.1-0.16 ms for unlink then
-  // rename (docs/benchmarks.md, "Process start"). A reader may miss the file
-  // between the two calls; it never sees a partial one.
-  if (ok) unlink(path.c_str());
-  if (ok && rename(tmp.c_str(), path.c_str()) != 0) {
-    *error = "cannot rename '" + tmp + "' to '" + path + "': " + strerror(errno);
-    ok = false;
-  }
-  if (!ok) {
-    if (error->empty()) *error = "cannot write '" + tmp + "'";
-    unlink(tmp.c_str());
-  }
-  return ok;
+  if (ok) return PublishProfileTemp(tmp, path, error);
+  *error = "cannot write '" + tmp + "': " + (write_error.empty() ? "error" : write_error);
+  unlink(tmp.c_str());
+  return false;
 }
 
 bool CheckOutputWritable(const std::string& path, std::string* error) {

@@ -2,11 +2,12 @@
 #include "profiler/unwinding/code_modules.h"
 
 #include <dlfcn.h>
-#include <gnu/libc-version.h>
 #include <link.h>
 #include <sys/auxv.h>
 
 #include <atomic>
+
+#include "libcall/libc_symbols.h"
 
 namespace lcprof {
 namespace {
@@ -43,9 +44,11 @@ ModuleKind KindOf(uintptr_t lo) {
 }  // namespace
 
 void PrepareCodeModules() {
-  // gnu_get_libc_version: defined by libc alone, so another preloaded
-  // interposer (ASan, libfaketime) cannot make the anchor point into itself.
-  Remember(ModuleKind::kLibc, reinterpret_cast<uintptr_t>(&gnu_get_libc_version));
+  // An address inside libc.so.6 itself, read from its own symbol table: the
+  // first definition of a name (what &name gives) may be another preloaded
+  // interposer's (ASan, libfaketime) or the program's.
+  Remember(ModuleKind::kLibc,
+           reinterpret_cast<uintptr_t>(libcall::LookUpLibcSymbol("gnu_get_libc_version")));
   Remember(ModuleKind::kLoader, getauxval(AT_BASE));
   Remember(ModuleKind::kVdso, getauxval(AT_SYSINFO_EHDR));
 }

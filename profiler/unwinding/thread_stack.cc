@@ -36,6 +36,7 @@ struct ProbeEntry {
   uint32_t round;    // atomic_ref; set by the control thread before a signal
   uint32_t state;    // atomic_ref
   uintptr_t sp;      // written by the handler before kSp
+  uintptr_t tp;      // the thread pointer (pthread_self), with sp
   uintptr_t lo, hi;  // written by the control thread before kBoundsReady
 };
 ProbeEntry g_probes[kMaxProbes];
@@ -91,6 +92,29 @@ void WaitWhile(int n, uint32_t pending, int64_t deadline_nanos) {
 
 }  // namespace
 
+bool ProbedStackBounds(const MemoryMapping& m, uintptr_t sp, uintptr_t tp, StackBounds* out) {
+  if (!m.readable || !m.writable || sp < m.start || sp >= m.end) return false;
+  if (m.path == "[stack]") {  // the main thread's own, grown down by the kernel
+    *out = StackBounds{m.start, m.end};
+    return true;
+  }
+  if (tp > sp && tp <= m.end) {
+    // glibc puts a thread's descriptor (the thread pointer) and static TLS at
+    // the top of the block its stack lives in, the stack right below them:
+    // no frame lies at or above tp. Below, the guard page (a mapping of its
+    // own) ends the mapping; without one, what lies under the stack is never
+    // read, since every walk reads upward from the interrupted sp.
+    *out = StackBounds{m.start, tp};
+    return true;
+  }
+  // A stack without the thread's descriptor on top: a clone() thread's
+  // malloc'd stack, a fiber's, or anonymous memory merged with others in
+  // /proc/self/maps. Nothing says where it ends or how long it stays
+  // mapped, so the thread gets no bounds (its samples say so) rather than
+  // bounds a walk could fault in.
+  return false;
+}
+
 StackBounds ThisThreadStack() { return t_stack; }
 
 void InitThisThreadStack() {
@@ -120,6 +144,7 @@ bool HandleStackProbeSignal(const siginfo_t* info) {
       StoreU32(e.state, kKnown);
     } else {
       e.sp = sp;
+      e.tp = reinterpret_cast<uintptr_t>(__builtin_thread_pointer());
       StoreU32(e.state, kSp);
     }
   } else if (step == kTakeBounds && LoadU32(e.state) == kBoundsReady) {
@@ -156,9 +181,10 @@ int LearnOtherThreadStacks(int timeout_ms) {
     if (LoadU32(e.state) != kSp) continue;
     for (const MemoryMapping& m : maps) {
       if (e.sp < m.start || e.sp >= m.end) continue;
-      if (!m.readable || !m.writable) break;
-      e.lo = m.start;
-      e.hi = m.end;
+      StackBounds b;
+      if (!ProbedStackBounds(m, e.sp, e.tp, &b)) break;
+      e.lo = b.lo;
+      e.hi = b.hi;
       StoreU32(e.state, kBoundsReady);
       if (SendProbe(tids[i], kTakeBounds, round, i)) {
         ++sent;

@@ -27,15 +27,25 @@ void InitThisThreadStack();
 // Control path, with the SIGPROF handler installed and armed: gives bounds
 // to the threads of /proc/self/task that have none (threads no hook ran on).
 // Each is sent a SIGPROF (SI_QUEUE, tagged) whose handler reports its stack
-// pointer unless its bounds are known or it runs on an alternate signal
-// stack; this thread finds the mapping holding that sp in /proc/self/maps and
-// sends the bounds back by a second signal, whose handler stores them only if
-// its sp lies inside them (so a thread id reused meanwhile takes nothing
-// wrong). Only the thread itself ever writes its bounds. Waits at most
+// and thread pointers unless its bounds are known or it runs on an alternate
+// signal stack; this thread finds the mapping holding that sp in
+// /proc/self/maps, derives the bounds from it (ProbedStackBounds) and sends
+// them back by a second signal, whose handler stores them only if its sp
+// lies inside them (so a thread id reused meanwhile takes nothing wrong). Only the thread itself ever writes its bounds. Waits at most
 // `timeout_ms` for the answers. Returns how many threads got bounds. Skipped
 // (returns 0) when the program handles SIGPROF itself: a queued SIGPROF
 // would reach its handler.
 int LearnOtherThreadStacks(int timeout_ms);
+
+// The handshake's rule for the bounds of a thread that reported stack
+// pointer `sp` and thread pointer `tp`, `m` being the mapping holding sp:
+// the main thread's [stack] mapping; for a thread whose descriptor sits on
+// top of its stack (every glibc thread, also with pthread_attr_setstack),
+// the mapping's start up to tp; otherwise none (false): the mapping may be
+// a fiber's or a malloc'd stack, or merged with unrelated memory that can be
+// unmapped later. Control path; pure.
+struct MemoryMapping;
+bool ProbedStackBounds(const MemoryMapping& m, uintptr_t sp, uintptr_t tp, StackBounds* out);
 
 // Signal-safe: whether `info` is one of the handshake's signals.
 bool IsStackProbeSignal(const siginfo_t* info);

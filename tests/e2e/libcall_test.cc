@@ -101,6 +101,69 @@ TEST(LibcallTest, FramePointerWalkerChargesEachWrappedCallToItsCaller) {
   EXPECT_GE(right * 100, inside * 98) << top;
 }
 
+// A build with distribution flags reaches read, open, mmap and fcntl through
+// __read_chk, __open64_2, open64, mmap64 and fcntl64; each must publish its
+// caller like the plain call, under the plain call's name.
+TEST(LibcallTest, FortifiedAndLargeFileEntryPointsChargeTheirCaller) {
+  RunResult nm = RunProgram({"nm", "-D", "--undefined-only", LIBCALL_FORTIFIED_PATH});
+  ASSERT_EQ(nm.exit_code, 0) << nm.err;
+  for (const char* symbol : {" __read_chk", " __open64_2", " open64", " mmap64", " fcntl64"}) {
+    EXPECT_NE(nm.out.find(std::string(symbol) + "@"), std::string::npos) << symbol << "\n"
+                                                                         << nm.out;
+  }
+  for (const char* symbol : {" read@", " open@", " mmap@", " fcntl@"}) {
+    EXPECT_EQ(nm.out.find(symbol), std::string::npos) << symbol << "\n" << nm.out;
+  }
+  TempDir dir;
+  std::string profile = dir.File("f.pb.gz");
+  RunResult r = RunProgram({LIBCALL_FORTIFIED_PATH, "3"}, {{"LD_PRELOAD", LCPROF_LIB_PATH},
+                                                           {"LCPROF_OUT", profile},
+                                                           {"LCPROF_HZ", "1000"},
+                                                           {"LCPROF_UNWIND", "fp"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "done\n");
+  auto traces = ReadTraces(profile);
+  std::string top = PprofTop(profile);
+  const std::map<std::string, std::vector<std::string>> callers_of = {
+      {"read", {"call_read"}},
+      {"open", {"call_open", "call_open_create"}},
+      {"mmap", {"call_mmap"}},
+      {"fcntl", {"call_fcntl"}}};
+  std::map<std::string, long long> inside, right;
+  for (const Trace& t : traces) {
+    // The call's name is the leaf, or right above the libc helper it was in.
+    for (size_t i = 0; i + 1 < t.frames.size() && i < 3; ++i) {
+      auto it = callers_of.find(t.frames[i]);
+      if (it == callers_of.end()) continue;
+      inside[it->first] += t.count;
+      for (const std::string& caller : it->second) {
+        if (t.frames[i + 1] == caller) right[it->first] += t.count;
+      }
+      break;
+    }
+  }
+  for (const auto& [call, callers] : callers_of) {
+    EXPECT_GE(inside[call], 20) << call << "\n" << top;
+    EXPECT_GE(right[call] * 100, inside[call] * 98) << call << "\n" << top;
+  }
+}
+
+// execveat is guarded like execve: profiling stops and its pending signals
+// are drained first, so the new image (here not preloaded) is not killed by
+// the ITIMER_PROF that survives exec; and the old image's profile is written.
+TEST(LibcallTest, ExecveatStopsProfilingBeforeTheNewImageRuns) {
+  TempDir dir;
+  RunResult r = RunProgram({EXEC_AT_PATH, WORKLOAD_PATH, "burn", "0.5", "7"},
+                           {{"LD_PRELOAD", LCPROF_LIB_PATH},
+                            {"LCPROF_OUT", dir.File("e.pb.gz")},
+                            {"LCPROF_TIMER", "itimer"},
+                            {"LCPROF_HZ", "1000"}});
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+  EXPECT_NE(r.out.find("workload"), std::string::npos) << r.out;
+  ASSERT_TRUE(FileExists(dir.File("e.pb.gz"))) << r.err;
+  EXPECT_GT(CountWith(ReadTraces(dir.File("e.pb.gz")), "exec_at_burn"), 0);
+}
+
 TEST(LibcallTest, EveryWrappedCallIsTransparent) {
   RunResult plain = RunProgram({LIBCALL_TRANSPARENCY_PATH});
   TempDir dir;

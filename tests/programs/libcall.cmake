@@ -17,3 +17,9 @@ target_link_libraries(fibers PRIVATE lcprof)
 add_executable(libcall_callers libcall_callers.c)
 target_compile_options(libcall_callers PRIVATE ${LCPROF_TEST_PROGRAM_FLAGS})
 target_link_libraries(libcall_callers PRIVATE Threads::Threads)
+
+# Built with the flags distributions build packages with: the wrapped calls
+# reach libc through their fortified and large-file entry points.
+add_executable(libcall_fortified libcall_fortified.c)
+target_compile_options(libcall_fortified PRIVATE -O2 -g -fno-omit-frame-pointer
+  -mno-omit-leaf-frame-pointer -D_FORTIFY_SOURCE=3 -D_FILE_OFFSET_BITS=64 -Wall -Wextra -Werror)

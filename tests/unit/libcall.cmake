@@ -2,6 +2,7 @@
 # sanitized variant compiles lcprof's core and libcall sources again with the
 # sanitizers on (whatever sources the stage lists contain).
 lcprof_unit_test(libcall_nesting_test libcall_nesting_test.cc)
+lcprof_unit_test(next_symbols_test next_symbols_test.cc)
 
 set(_lcprof_asan_sources)
 set(_lcprof_core_includes)
@@ -48,3 +49,8 @@ target_link_libraries(libcall_nesting_test_asan PRIVATE lcprof_core_asan GTest::
                       GTest::gtest_main)
 gtest_discover_tests(libcall_nesting_test_asan TEST_SUFFIX .asan DISCOVERY_TIMEOUT 60
                      PROPERTIES TIMEOUT 120)
+
+# The C API's error text, through the shared library as users link it.
+add_executable(last_error_test last_error_test.cc)
+target_link_libraries(last_error_test PRIVATE lcprof GTest::gtest GTest::gtest_main)
+gtest_discover_tests(last_error_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)

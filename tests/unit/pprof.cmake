@@ -11,3 +11,4 @@ add_executable(gzip_writer_test_asan gzip_writer_test.cc)
 target_link_libraries(gzip_writer_test_asan PRIVATE lcprof_core_asan GTest::gtest GTest::gtest_main)
 gtest_discover_tests(gzip_writer_test_asan TEST_SUFFIX .asan DISCOVERY_TIMEOUT 60
                      PROPERTIES TIMEOUT 120)
+lcprof_unit_test(profile_file_test profile_file_test.cc)

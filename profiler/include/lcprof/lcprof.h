@@ -39,7 +39,8 @@ int lcprof_stop(void);
 /* 1 while profiling runs, else 0. */
 int lcprof_is_running(void);
 
-/* The reason the last failed call gave, "" if none. Valid until the next call. */
+/* The reason the last failed call gave, "" if none. Valid until this
+ * thread calls lcprof_last_error again. */
 const char* lcprof_last_error(void);
 
 #ifdef __cplusplus
