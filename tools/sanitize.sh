@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sanitizer runs (issue 10, item 10): builds the unit tests and the stress
+# suite with ASan+UBSan (`asan`) or TSan (`tsan`) in a build directory of
+# their own (build-asan, build-tsan; or $LCPROF_BUILD_DIR) and runs them.
+# Only those targets are built, to keep CI time down. Extra arguments go
+# to ctest. Usage: tools/sanitize.sh asan|tsan [ctest args...]
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+kind=${1:-}
+shift || true
+case "$kind" in
+  asan) option=-DLCPROF_SANITIZE=ON ;;
+  tsan) option=-DLCPROF_SANITIZE_THREAD=ON ;;
+  *) echo "usage: tools/sanitize.sh asan|tsan [ctest args...]" >&2; exit 2 ;;
+esac
+build=${LCPROF_BUILD_DIR:-$root/build-$kind}
+bash "$root/tools/setup.sh"
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$option" >/dev/null
+fi
+cmake --build "$build" --target lcprof_unit lcprof_stress -- -j"$(nproc)" >&2
+cd "$build"
+# A sanitizer report fails the test that triggered it: ASan and UBSan abort
+# (-fno-sanitize-recover=all), TSan exits non-zero (halt_on_error).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+ctest --output-on-failure -j"$(nproc)" -L '^(unit|stress)$' "$@"
