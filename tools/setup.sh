@@ -12,6 +12,7 @@ packages=(
   libiberty-dev               # the binutils/GCC demangler (C++, Rust, D), linked statically
   libgtest-dev libbenchmark-dev
   golang-go                   # `go tool pprof`, the viewer and the tests' judge
+  clang                       # libFuzzer targets (tests/fuzz/, tools/fuzz.sh)
 )
 
 missing=()

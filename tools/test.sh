@@ -4,5 +4,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$(bash "$root/tools/build.sh" | tail -n 1)
 cd "$build"
-# The `bench` label (a harness smoke test, docs/benchmarks.md) is not part of the suite.
-ctest --output-on-failure -j"$(nproc)" -LE bench "$@"
+# Not part of the suite: the `bench` label (a harness smoke test,
+# docs/benchmarks.md) and `soak` (the stress programs run long,
+# docs/architecture.md, "Testing").
+ctest --output-on-failure -j"$(nproc)" -LE '^(bench|soak)$' "$@"

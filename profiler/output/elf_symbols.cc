@@ -135,7 +135,7 @@ std::optional<ElfHeaders> ReadHeaders(const Image& image) {
   if (have_section0) {
     uint64_t shnum = e.e_shnum != 0 ? e.e_shnum : section0.sh_size;
     // Dividing first keeps shnum * entsize from overflowing.
-    if (shnum <= image.size() / sizeof(Elf64_Shdr) &&
+    if (shnum != 0 && shnum <= image.size() / sizeof(Elf64_Shdr) &&
         image.Contains(e.e_shoff, shnum * sizeof(Elf64_Shdr))) {
       h.shdrs.resize(shnum);
       std::memcpy(h.shdrs.data(), image.data() + e.e_shoff, shnum * sizeof(Elf64_Shdr));
@@ -144,7 +144,7 @@ std::optional<ElfHeaders> ReadHeaders(const Image& image) {
 
   uint64_t phnum = e.e_phnum;
   if (phnum == PN_XNUM && have_section0) phnum = section0.sh_info;
-  if (e.e_phoff != 0 && e.e_phentsize == sizeof(Elf64_Phdr) &&
+  if (e.e_phoff != 0 && e.e_phentsize == sizeof(Elf64_Phdr) && phnum != 0 &&
       phnum <= image.size() / sizeof(Elf64_Phdr) &&
       image.Contains(e.e_phoff, phnum * sizeof(Elf64_Phdr))) {
     h.phdrs.resize(phnum);

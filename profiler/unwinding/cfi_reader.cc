@@ -145,6 +145,13 @@ Region SegmentHolding(const CodeModule& m, uintptr_t addr) {
   return {};
 }
 
+// A factored offset (operand x data alignment factor). It wraps instead of
+// overflowing: malformed CFI then yields a wrong offset, which every later
+// read bounds-checks anyway, never undefined behaviour in the handler.
+int64_t Factored(uint64_t operand, int64_t align) {
+  return static_cast<int64_t>(operand * static_cast<uint64_t>(align));
+}
+
 // One register's rule, for the two registers the walker tracks.
 struct RegRule {
   enum How : uint8_t { kSame, kUndefined, kAtCfa, kAtFp, kOther } how = kSame;
@@ -283,7 +290,7 @@ bool RunCfi(Cursor c, uintptr_t end, const Cie& cie, uintptr_t* loc, uintptr_t t
         if (!advance(low)) return true;
         continue;
       case 2:  // DW_CFA_offset
-        SetRule(row, low, {RegRule::kAtCfa, static_cast<int64_t>(c.Uleb()) * cie.data_align});
+        SetRule(row, low, {RegRule::kAtCfa, Factored(c.Uleb(), cie.data_align)});
         continue;
       case 3:  // DW_CFA_restore
         if (low == kRegFp) row.fp = init.fp;
@@ -316,7 +323,7 @@ bool RunCfi(Cursor c, uintptr_t end, const Cie& cie, uintptr_t* loc, uintptr_t t
         break;
       case 0x05:  // offset_extended
         reg = c.Uleb();
-        SetRule(row, reg, {RegRule::kAtCfa, static_cast<int64_t>(c.Uleb()) * cie.data_align});
+        SetRule(row, reg, {RegRule::kAtCfa, Factored(c.Uleb(), cie.data_align)});
         break;
       case 0x06:  // restore_extended
         reg = c.Uleb();
@@ -389,15 +396,16 @@ bool RunCfi(Cursor c, uintptr_t end, const Cie& cie, uintptr_t* loc, uintptr_t t
       }
       case 0x11:  // offset_extended_sf
         reg = c.Uleb();
-        SetRule(row, reg, {RegRule::kAtCfa, c.Sleb() * cie.data_align});
+        SetRule(row, reg,
+                {RegRule::kAtCfa, Factored(static_cast<uint64_t>(c.Sleb()), cie.data_align)});
         break;
       case 0x12:  // def_cfa_sf
         row.cfa_reg = c.Uleb();
-        row.cfa_offset = c.Sleb() * cie.data_align;
+        row.cfa_offset = Factored(static_cast<uint64_t>(c.Sleb()), cie.data_align);
         row.cfa_how = Row::kRegPlusOffset;
         break;
       case 0x13:  // def_cfa_offset_sf
-        row.cfa_offset = c.Sleb() * cie.data_align;
+        row.cfa_offset = Factored(static_cast<uint64_t>(c.Sleb()), cie.data_align);
         if (row.cfa_how != Row::kRegPlusOffset) row.cfa_how = Row::kCfaOther;
         break;
       case 0x14:  // val_offset
@@ -422,7 +430,7 @@ bool RunCfi(Cursor c, uintptr_t end, const Cie& cie, uintptr_t* loc, uintptr_t t
         break;
       case 0x2f:  // GNU_negative_offset_extended
         reg = c.Uleb();
-        SetRule(row, reg, {RegRule::kAtCfa, -static_cast<int64_t>(c.Uleb()) * cie.data_align});
+        SetRule(row, reg, {RegRule::kAtCfa, Factored(0 - c.Uleb(), cie.data_align)});
         break;
       default:
         return false;
@@ -490,19 +498,25 @@ uintptr_t SearchTable(uintptr_t hdr, Region r, uintptr_t addr, uintptr_t* eh_fra
   if (count_enc == kPeOmit || table_enc != (kPeDatarel | kPeSdata4)) return 0;
   const uint64_t count = c.Encoded(count_enc, hdr);
   if (c.bad || count == 0 || count > (r.hi - c.p) / 8) return 0;
-  const auto* table = reinterpret_cast<const int32_t*>(c.p);
+  // Entries are read by memcpy (a plain load once compiled): a malformed
+  // header may leave the table misaligned.
+  auto table = [table = c.p](uint64_t i) {
+    int32_t v;
+    std::memcpy(&v, reinterpret_cast<const void*>(table + 4 * i), sizeof v);
+    return static_cast<intptr_t>(v);
+  };
   // Last entry with start <= addr.
   uint64_t lo = 0, hi = count;
   while (hi - lo > 1) {
     const uint64_t mid = lo + (hi - lo) / 2;
-    if (hdr + static_cast<intptr_t>(table[2 * mid]) <= addr) {
+    if (hdr + table(2 * mid) <= addr) {
       lo = mid;
     } else {
       hi = mid;
     }
   }
-  if (hdr + static_cast<intptr_t>(table[2 * lo]) > addr) return 0;
-  return hdr + static_cast<intptr_t>(table[2 * lo + 1]);
+  if (hdr + table(2 * lo) > addr) return 0;
+  return hdr + table(2 * lo + 1);
 }
 
 }  // namespace
