@@ -2,8 +2,11 @@
 #include "profiler/output/line_tables.h"
 
 #include <dlfcn.h>
-#include <elfutils/libdwfl.h>  // types only: the functions come from dlsym
+#include <dwarf.h>
+#include <elfutils/libdw.h>    // types only: the functions come from dlsym
+#include <elfutils/libdwfl.h>  // types only
 
+#include <cstdlib>
 #include <cstring>
 
 namespace lcprof {
@@ -23,9 +26,22 @@ struct Libdw {
   decltype(&::dwfl_build_id_find_elf) find_elf = nullptr;
   decltype(&::dwfl_standard_find_debuginfo) find_debuginfo = nullptr;
   decltype(&::dwfl_offline_section_address) section_address = nullptr;
+  // Inlined functions: the scopes (DIEs) around an address.
+  decltype(&::dwfl_module_getdwarf) getdwarf = nullptr;
+  decltype(&::dwarf_addrdie) addrdie = nullptr;
+  decltype(&::dwarf_getscopes) getscopes = nullptr;
+  decltype(&::dwarf_tag) tag = nullptr;
+  decltype(&::dwarf_attr) attr = nullptr;
+  decltype(&::dwarf_attr_integrate) attr_integrate = nullptr;
+  decltype(&::dwarf_formudata) formudata = nullptr;
+  decltype(&::dwarf_formstring) formstring = nullptr;
+  decltype(&::dwarf_getsrcfiles) getsrcfiles = nullptr;
+  decltype(&::dwarf_filesrc) filesrc = nullptr;
   bool ok() const {
     return begin && end && report_begin && report_elf && report_end && build_id && getsrc &&
-           lineinfo && find_elf && find_debuginfo && section_address;
+           lineinfo && find_elf && find_debuginfo && section_address && getdwarf && addrdie &&
+           getscopes && tag && attr && attr_integrate && formudata && formstring && getsrcfiles &&
+           filesrc;
   }
 };
 
@@ -57,6 +73,16 @@ Libdw OpenLibdw() {
   get(d.find_elf, "dwfl_build_id_find_elf");
   get(d.find_debuginfo, "dwfl_standard_find_debuginfo");
   get(d.section_address, "dwfl_offline_section_address");
+  get(d.getdwarf, "dwfl_module_getdwarf");
+  get(d.addrdie, "dwarf_addrdie");
+  get(d.getscopes, "dwarf_getscopes");
+  get(d.tag, "dwarf_tag");
+  get(d.attr, "dwarf_attr");
+  get(d.attr_integrate, "dwarf_attr_integrate");
+  get(d.formudata, "dwarf_formudata");
+  get(d.formstring, "dwarf_formstring");
+  get(d.getsrcfiles, "dwarf_getsrcfiles");
+  get(d.filesrc, "dwarf_filesrc");
   if (!d.ok()) {
     dlclose(lib);
     return Libdw{};
@@ -129,14 +155,53 @@ std::unique_ptr<LineTables> LineTables::Open(const std::string& path, const std:
   return std::unique_ptr<LineTables>(new LineTables(std::move(s)));
 }
 
-std::optional<SourceLine> LineTables::Lookup(uint64_t vaddr) const {
+std::vector<SourceFrame> LineTables::Lookup(uint64_t vaddr) const {
   const Libdw& d = LoadedLibdw();
   Dwfl_Line* line = d.getsrc(session_->module, vaddr);
-  if (line == nullptr) return std::nullopt;
+  if (line == nullptr) return {};
   int lineno = 0;
   const char* file = d.lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr);
-  if (file == nullptr || lineno <= 0) return std::nullopt;
-  return SourceLine{file, lineno};
+  if (file == nullptr || lineno <= 0) return {};
+  std::vector<SourceFrame> frames;
+  SourceFrame here{"", file, lineno};  // where the code of the current scope runs
+
+  // The scopes around the address, innermost first, up to the compile
+  // unit: each DW_TAG_inlined_subroutine is a function inlined there, and
+  // records where it was called from in the scope around it.
+  Dwarf_Addr bias = 0;
+  Dwarf* dwarf = d.getdwarf(session_->module, &bias);
+  Dwarf_Die cu;
+  Dwarf_Die* scopes = nullptr;
+  const int n = dwarf != nullptr && d.addrdie(dwarf, vaddr - bias, &cu) != nullptr
+                    ? d.getscopes(&cu, vaddr - bias, &scopes)
+                    : 0;
+  Dwarf_Files* files = nullptr;
+  size_t file_count = 0;
+  for (int i = 0; i < n; ++i) {
+    const int tag = d.tag(&scopes[i]);
+    if (tag == DW_TAG_subprogram) break;
+    if (tag != DW_TAG_inlined_subroutine) continue;  // a lexical block
+    Dwarf_Attribute a;
+    const char* name = nullptr;
+    for (int at : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name, DW_AT_name}) {
+      if (d.attr_integrate(&scopes[i], at, &a) != nullptr && (name = d.formstring(&a))) break;
+    }
+    here.function = name != nullptr ? name : "";
+    frames.push_back(here);
+    Dwarf_Word value = 0;
+    here = SourceFrame{};
+    if (d.attr(&scopes[i], DW_AT_call_line, &a) != nullptr && d.formudata(&a, &value) == 0) {
+      here.line = static_cast<int64_t>(value);
+    }
+    if (d.attr(&scopes[i], DW_AT_call_file, &a) != nullptr && d.formudata(&a, &value) == 0 &&
+        (files != nullptr || d.getsrcfiles(&cu, &files, &file_count) == 0) && value < file_count) {
+      if (const char* f = d.filesrc(files, value, nullptr, nullptr)) here.file = f;
+    }
+  }
+  std::free(scopes);  // libdw allocates the array with malloc
+  here.function.clear();
+  frames.push_back(here);
+  return frames;
 }
 
 }  // namespace lcprof

@@ -10,14 +10,19 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
+#include <vector>
 
 namespace lcprof {
 
-struct SourceLine {
+// One frame of source at a code address.
+struct SourceFrame {
+  // For a function inlined there: its name as linked (C++ mangled) or as
+  // written; "" for the outermost frame, the function the code belongs to,
+  // which the symbol table names.
+  std::string function;
   std::string file;  // as the compiler recorded it (absolute when built so)
-  int64_t line = 0;  // > 0
+  int64_t line = 0;  // 0 where the tables say nothing
 };
 
 class LineTables {
@@ -34,9 +39,12 @@ class LineTables {
   LineTables(const LineTables&) = delete;
   LineTables& operator=(const LineTables&) = delete;
 
-  // The line of the instruction at ELF virtual address `vaddr`; nullopt
-  // where the tables say nothing.
-  std::optional<SourceLine> Lookup(uint64_t vaddr) const;
+  // The source frames of the instruction at ELF virtual address `vaddr`,
+  // innermost first: one per function inlined there, each at the line it
+  // runs (the innermost: the instruction's own line; an outer one: the line
+  // that called the function inlined into it), then the outermost
+  // function's. Empty where the tables say nothing.
+  std::vector<SourceFrame> Lookup(uint64_t vaddr) const;
 
   // Whether libdw could be loaded in this process (tests).
   static bool Available();

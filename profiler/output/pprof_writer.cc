@@ -101,8 +101,9 @@ class ProfileBuilder {
         name = Basename(sym_.mappings()[static_cast<size_t>(r.mapping_index)].path) + off;
       }
     }
-    uint64_t id = NewLocation(mapping_id, address, name, r.file, r.line);
-    if (r.line != 0) mappings_with_lines_.insert(mapping_id);
+    uint64_t id = NewLocation(mapping_id, address, name, r.source);
+    if (!r.source.empty()) mappings_with_lines_.insert(mapping_id);
+    if (r.source.size() > 1) mappings_with_inlines_.insert(mapping_id);
     code_locations_.emplace(address, id);
     location_names_.emplace(id, name);
     return id;
@@ -132,6 +133,7 @@ class ProfileBuilder {
       pprof::Mapping& pm = p_.mapping[id - 1];
       pm.build_id = Str(sym_.BuildId(static_cast<int>(i)));
       pm.has_filenames = pm.has_line_numbers = mappings_with_lines_.count(id) != 0;
+      pm.has_inline_frames = mappings_with_inlines_.count(id) != 0;
     }
   }
 
@@ -191,8 +193,10 @@ class ProfileBuilder {
     }
   }
 
+  // `source` (may be empty): the functions inlined at the address and the
+  // outermost function's line (line_tables.h), which `name` names.
   uint64_t NewLocation(uint64_t mapping_id, uintptr_t address, const std::string& name,
-                       const std::string& file = "", int64_t line = 0) {
+                       const std::vector<SourceFrame>& source = {}) {
     pprof::Location& l = p_.location.emplace_back();
     uint64_t id = p_.location.size();
     l.id = id;
@@ -201,6 +205,14 @@ class ProfileBuilder {
     if (mapping_id != 0) used_mappings_.insert(mapping_id);
     // Function() adds to p_.function and the string table only, so `l`
     // stays valid.
+    for (size_t i = 0; i + 1 < source.size(); ++i) {
+      // An inlined function the tables could not name still gets a frame:
+      // the line is right even where the name is missing.
+      const std::string& inlined = source[i].function.empty() ? name : source[i].function;
+      l.line.push_back({.function_id = Function(inlined, source[i].file), .line = source[i].line});
+    }
+    const std::string file = source.empty() ? "" : source.back().file;
+    const int64_t line = source.empty() ? 0 : source.back().line;
     l.line.push_back({.function_id = Function(name, file), .line = line});
     return id;
   }
@@ -215,8 +227,9 @@ class ProfileBuilder {
   std::unordered_map<int, uint64_t> unnamed_jit_locations_;  // by mapping index, -1: unmapped
   std::unordered_set<uint64_t> unnamed_jit_ids_;
   std::vector<uint64_t> mapping_ids_;
-  std::unordered_set<uint64_t> used_mappings_;        // mapping ids some location refers to
-  std::unordered_set<uint64_t> mappings_with_lines_;  // ids of mappings a line was found in
+  std::unordered_set<uint64_t> used_mappings_;          // mapping ids some location refers to
+  std::unordered_set<uint64_t> mappings_with_lines_;    // ids of mappings a line was found in
+  std::unordered_set<uint64_t> mappings_with_inlines_;  // ... and an inlined function
 };
 
 // A stack table entry's key as the writer orders it (frames first, for

@@ -177,12 +177,7 @@ ResolvedAddress Symbolizer::Resolve(uintptr_t address) {
   std::optional<uint64_t> vaddr = module->FileOffsetToVaddr(file_offset);
   if (!vaddr) return result;
   if (const ElfSymbols::Symbol* symbol = module->Lookup(*vaddr)) result.function = symbol->name;
-  if (const LineTables* lines = Lines(index)) {
-    if (std::optional<SourceLine> source = lines->Lookup(*vaddr)) {
-      result.file = std::move(source->file);
-      result.line = source->line;
-    }
-  }
+  if (const LineTables* lines = Lines(index)) result.source = lines->Lookup(*vaddr);
   return result;
 }
 

@@ -24,10 +24,10 @@ struct ResolvedAddress {
   int mapping_index = -1;      // index into mappings(), or -1 if in no executable mapping
   std::string function;        // symbol name, or "" when the address is inside no symbol
   uint64_t module_offset = 0;  // address - mapping.start + mapping.file_offset (the file offset)
-  // The source line of the address from the module's DWARF line tables
-  // (line_tables.h); file "" and line 0 where they say nothing.
-  std::string file;
-  int64_t line = 0;
+  // The source frames at the address from the module's DWARF line tables
+  // (line_tables.h), innermost first: functions inlined there, then
+  // `function`'s own file and line. Empty where the tables say nothing.
+  std::vector<SourceFrame> source;
   // The address is in code without an ELF image: anonymous executable memory
   // (a JIT's), or no executable mapping at all by the time the profile is
   // written (freed JIT code). `function` is then the runtime's perf-map name,

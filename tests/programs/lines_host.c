@@ -1,5 +1,6 @@
 // A PIE program built with -g for tests/e2e/lines_test.cc: loads a library,
-// burns CPU in it, unloads it, burns a little of its own, and exits.
+// burns CPU in it, unloads it, burns a little of its own (in a function
+// inlined into another), and exits.
 //   lines_host PLUGIN SECONDS      one load, SECONDS of CPU in the plugin
 //   lines_host PLUGIN storm N      N cycles of load, a little work, unload
 #include <dlfcn.h>
@@ -17,10 +18,17 @@ static double cpu_seconds(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+// LINES host_mix begin
+__attribute__((always_inline)) static inline uint64_t host_mix(uint64_t x) {
+  x ^= x >> 31;                    // LINES host_mix first
+  return x * 0xbf58476d1ce4e5b9u;  // LINES host_mix hot
+}
+// LINES host_mix end
+
 // LINES host_spin begin
 __attribute__((noinline)) static uint64_t host_spin(uint64_t x, uint64_t rounds) {
   for (uint64_t i = 0; i < rounds; ++i) {
-    x = (x ^ (x >> 31)) * 0xbf58476d1ce4e5b9u;  // LINES host_spin hot
+    x = host_mix(x);  // LINES host_spin call
   }
   return x;
 }
@@ -66,7 +74,7 @@ int main(int argc, char** argv) {
   void* h = load(argv[1], &burn);
   uint64_t r = run_plugin(burn, atof(argv[2]));
   if (dlclose(h) != 0) return 3;
-  const double end = cpu_seconds() + atof(argv[2]) / 4;
+  const double end = cpu_seconds() + atof(argv[2]) / 2;
   while (cpu_seconds() < end) r += host_spin(r, 2000000);
   printf("done %llu\n", (unsigned long long)(r & 1));
   return 0;

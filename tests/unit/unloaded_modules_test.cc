@@ -45,8 +45,10 @@ TEST(UnloadedModulesTest, NamedWithLinesAfterUnload) {
   ASSERT_GE(r.mapping_index, 0);
   EXPECT_NE(symbolizer.BuildId(r.mapping_index), "");
   if (LineTables::Available()) {
-    EXPECT_NE(r.file.find("lines_plugin.c"), std::string::npos) << r.file;
-    EXPECT_GT(r.line, 0);
+    ASSERT_FALSE(r.source.empty());
+    EXPECT_NE(r.source.back().file.find("lines_plugin.c"), std::string::npos)
+        << r.source.back().file;
+    EXPECT_GT(r.source.back().line, 0);
   }
 }
 
