@@ -5,9 +5,14 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>    // types only: the functions come from dlsym
 #include <elfutils/libdwfl.h>  // types only
+#include <fcntl.h>
+#include <unistd.h>
 
-#include <cstdlib>
+#include <algorithm>
 #include <cstring>
+#include <map>
+#include <string>
+#include <vector>
 
 namespace lcprof {
 namespace {
@@ -21,15 +26,18 @@ struct Libdw {
   decltype(&::dwfl_report_elf) report_elf = nullptr;
   decltype(&::dwfl_report_end) report_end = nullptr;
   decltype(&::dwfl_module_build_id) build_id = nullptr;
+  decltype(&::dwfl_module_info) info = nullptr;
   decltype(&::dwfl_module_getsrc) getsrc = nullptr;
   decltype(&::dwfl_lineinfo) lineinfo = nullptr;
-  decltype(&::dwfl_build_id_find_elf) find_elf = nullptr;
-  decltype(&::dwfl_standard_find_debuginfo) find_debuginfo = nullptr;
   decltype(&::dwfl_offline_section_address) section_address = nullptr;
   // Inlined functions: the scopes (DIEs) around an address.
   decltype(&::dwfl_module_getdwarf) getdwarf = nullptr;
   decltype(&::dwarf_addrdie) addrdie = nullptr;
-  decltype(&::dwarf_getscopes) getscopes = nullptr;
+  decltype(&::dwarf_child) child = nullptr;
+  decltype(&::dwarf_siblingof) siblingof = nullptr;
+  decltype(&::dwarf_haschildren) haschildren = nullptr;
+  decltype(&::dwarf_ranges) ranges = nullptr;
+  decltype(&::dwarf_dieoffset) dieoffset = nullptr;
   decltype(&::dwarf_tag) tag = nullptr;
   decltype(&::dwarf_attr) attr = nullptr;
   decltype(&::dwarf_attr_integrate) attr_integrate = nullptr;
@@ -38,10 +46,10 @@ struct Libdw {
   decltype(&::dwarf_getsrcfiles) getsrcfiles = nullptr;
   decltype(&::dwarf_filesrc) filesrc = nullptr;
   bool ok() const {
-    return begin && end && report_begin && report_elf && report_end && build_id && getsrc &&
-           lineinfo && find_elf && find_debuginfo && section_address && getdwarf && addrdie &&
-           getscopes && tag && attr && attr_integrate && formudata && formstring && getsrcfiles &&
-           filesrc;
+    return begin && end && report_begin && report_elf && report_end && build_id && info && getsrc &&
+           lineinfo && section_address && getdwarf && addrdie && child && siblingof &&
+           haschildren && ranges && dieoffset && tag && attr && attr_integrate && formudata &&
+           formstring && getsrcfiles && filesrc;
   }
 };
 
@@ -68,14 +76,17 @@ Libdw OpenLibdw() {
   get(d.report_elf, "dwfl_report_elf");
   get(d.report_end, "dwfl_report_end");
   get(d.build_id, "dwfl_module_build_id");
+  get(d.info, "dwfl_module_info");
   get(d.getsrc, "dwfl_module_getsrc");
   get(d.lineinfo, "dwfl_lineinfo");
-  get(d.find_elf, "dwfl_build_id_find_elf");
-  get(d.find_debuginfo, "dwfl_standard_find_debuginfo");
   get(d.section_address, "dwfl_offline_section_address");
   get(d.getdwarf, "dwfl_module_getdwarf");
   get(d.addrdie, "dwarf_addrdie");
-  get(d.getscopes, "dwarf_getscopes");
+  get(d.child, "dwarf_child");
+  get(d.siblingof, "dwarf_siblingof");
+  get(d.haschildren, "dwarf_haschildren");
+  get(d.ranges, "dwarf_ranges");
+  get(d.dieoffset, "dwarf_dieoffset");
   get(d.tag, "dwarf_tag");
   get(d.attr, "dwarf_attr");
   get(d.attr_integrate, "dwarf_attr_integrate");
@@ -106,16 +117,88 @@ std::string Hex(const unsigned char* bytes, int n) {
   return hex;
 }
 
+// libdwfl asks for the main file only when it was not given one: never here.
+int FindNoElf(Dwfl_Module*, void**, const char*, Dwarf_Addr, char**, Elf**) { return -1; }
+
+// Where the debug file of a module without DWARF of its own is, looked up
+// as addr2line and gdb do: by build ID under the debug root, then by the
+// .gnu_debuglink name next to the file, in its .debug/ directory and under
+// the debug root. libdwfl's own search (dwfl_standard_find_debuginfo) ends
+// in elfutils' debuginfod client, which would load libcurl and a TLS stack
+// into the program, and ask a server on the network when DEBUGINFOD_URLS is
+// set, as the profile is written: never wanted here.
+int FindDebugFile(Dwfl_Module* module, void** user, const char*, Dwarf_Addr, const char* file_name,
+                  const char* debuglink, GElf_Word, char** found) {
+  const Libdw& d = LoadedLibdw();
+  if (user == nullptr || *user == nullptr) return -1;
+  const std::string& debug_root = *static_cast<const std::string*>(*user);
+  std::vector<std::string> candidates;
+  const unsigned char* bits = nullptr;
+  GElf_Addr vaddr = 0;
+  const int n = d.build_id(module, &bits, &vaddr);
+  if (n > 1) {
+    const std::string id = Hex(bits, n);
+    candidates.push_back(debug_root + "/.build-id/" + id.substr(0, 2) + "/" + id.substr(2) +
+                         ".debug");
+  }
+  if (debuglink != nullptr && *debuglink != '\0' && std::strchr(debuglink, '/') == nullptr &&
+      file_name != nullptr) {
+    const std::string path = file_name;
+    const size_t slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+    for (const std::string& c : {dir + "/" + debuglink, dir + "/.debug/" + debuglink,
+                                 debug_root + dir + "/" + debuglink}) {
+      if (c != path) candidates.push_back(c);
+    }
+  }
+  for (const std::string& c : candidates) {
+    const int fd = open(c.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    *found = strdup(c.c_str());  // libdwfl frees it
+    return fd;
+  }
+  return -1;
+}
+
+// Where a function was inlined: one address range of a
+// DW_TAG_inlined_subroutine, and how many inlined subroutines enclose it.
+struct InlinedRange {
+  Dwarf_Addr low = 0, high = 0;  // [low, high)
+  int depth = 0;
+  Dwarf_Die die;
+};
+
+// Every inlined range in the DIEs below `parent`. One walk per compile unit
+// serves all its addresses: dwarf_getscopes walks the unit again for every
+// address, which took seconds for a few hundred addresses in C++ units.
+void CollectInlined(const Libdw& d, Dwarf_Die* parent, int depth, std::vector<InlinedRange>* out) {
+  Dwarf_Die child;
+  if (d.child(parent, &child) != 0) return;
+  do {
+    int inner = depth;
+    if (d.tag(&child) == DW_TAG_inlined_subroutine) {
+      Dwarf_Addr base = 0, low = 0, high = 0;
+      for (ptrdiff_t at = 0; (at = d.ranges(&child, at, &base, &low, &high)) > 0;) {
+        out->push_back(InlinedRange{low, high, depth, child});
+      }
+      inner = depth + 1;
+    }
+    if (d.haschildren(&child) > 0) CollectInlined(d, &child, inner, out);
+  } while (d.siblingof(&child, &child) == 0);
+}
+
 }  // namespace
 
 // One libdwfl session holding one module reported at bias 0, so module
 // addresses are the ELF's own virtual addresses.
 struct LineTables::Session {
-  std::string debuginfo_path;  // outlives `callbacks`, which points into it
-  char* debuginfo_path_ptr = nullptr;
+  std::string debug_root;  // FindDebugFile's, through the module's user data
   Dwfl_Callbacks callbacks{};
   Dwfl* dwfl = nullptr;
   Dwfl_Module* module = nullptr;
+  // By compile unit (its DIE offset): the unit's inlined ranges, collected
+  // on the first address in it.
+  std::map<Dwarf_Off, std::vector<InlinedRange>> inlined;
   ~Session() {
     if (dwfl != nullptr) LoadedLibdw().end(dwfl);
   }
@@ -131,21 +214,19 @@ std::unique_ptr<LineTables> LineTables::Open(const std::string& path, const std:
   const Libdw& d = LoadedLibdw();
   if (!d.ok()) return nullptr;
   auto s = std::make_unique<Session>();
-  // libdwfl's search path: "" is the file's own directory, ".debug" its
-  // subdirectory, an absolute directory is searched by build ID
-  // (.build-id/xx/yyyy.debug) and by the file's path below it.
-  s->debuginfo_path = ":.debug:" + debug_root;
-  s->debuginfo_path_ptr = s->debuginfo_path.data();
-  s->callbacks.find_elf = d.find_elf;
-  s->callbacks.find_debuginfo = d.find_debuginfo;
+  s->debug_root = debug_root;
+  s->callbacks.find_elf = FindNoElf;
+  s->callbacks.find_debuginfo = FindDebugFile;
   s->callbacks.section_address = d.section_address;
-  s->callbacks.debuginfo_path = &s->debuginfo_path_ptr;
   s->dwfl = d.begin(&s->callbacks);
   if (s->dwfl == nullptr) return nullptr;
   d.report_begin(s->dwfl);
   s->module = d.report_elf(s->dwfl, path.c_str(), path.c_str(), -1, 0, true);
   d.report_end(s->dwfl, nullptr, nullptr);
   if (s->module == nullptr) return nullptr;
+  void** user = nullptr;
+  d.info(s->module, &user, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+  if (user != nullptr) *user = &s->debug_root;
   if (!build_id.empty()) {
     const unsigned char* bits = nullptr;
     GElf_Addr vaddr = 0;
@@ -165,40 +246,44 @@ std::vector<SourceFrame> LineTables::Lookup(uint64_t vaddr) const {
   std::vector<SourceFrame> frames;
   SourceFrame here{"", file, lineno};  // where the code of the current scope runs
 
-  // The scopes around the address, innermost first, up to the compile
-  // unit: each DW_TAG_inlined_subroutine is a function inlined there, and
-  // records where it was called from in the scope around it.
+  // The functions inlined at the address, innermost (deepest) first; each
+  // records where it was called from in the function around it.
   Dwarf_Addr bias = 0;
   Dwarf* dwarf = d.getdwarf(session_->module, &bias);
   Dwarf_Die cu;
-  Dwarf_Die* scopes = nullptr;
-  const int n = dwarf != nullptr && d.addrdie(dwarf, vaddr - bias, &cu) != nullptr
-                    ? d.getscopes(&cu, vaddr - bias, &scopes)
-                    : 0;
+  std::vector<const InlinedRange*> around;
+  const Dwarf_Addr pc = vaddr - bias;
+  if (dwarf != nullptr && d.addrdie(dwarf, pc, &cu) != nullptr) {
+    auto [unit, first] = session_->inlined.try_emplace(d.dieoffset(&cu));
+    if (first) CollectInlined(d, &cu, 0, &unit->second);
+    for (const InlinedRange& r : unit->second) {
+      if (pc >= r.low && pc < r.high) around.push_back(&r);
+    }
+    std::stable_sort(
+        around.begin(), around.end(),
+        [](const InlinedRange* a, const InlinedRange* b) { return a->depth > b->depth; });
+  }
   Dwarf_Files* files = nullptr;
   size_t file_count = 0;
-  for (int i = 0; i < n; ++i) {
-    const int tag = d.tag(&scopes[i]);
-    if (tag == DW_TAG_subprogram) break;
-    if (tag != DW_TAG_inlined_subroutine) continue;  // a lexical block
+  for (const InlinedRange* r : around) {
+    Dwarf_Die die = r->die;
     Dwarf_Attribute a;
     const char* name = nullptr;
     for (int at : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name, DW_AT_name}) {
-      if (d.attr_integrate(&scopes[i], at, &a) != nullptr && (name = d.formstring(&a))) break;
+      if (d.attr_integrate(&die, at, &a) != nullptr && (name = d.formstring(&a))) break;
     }
     here.function = name != nullptr ? name : "";
     frames.push_back(here);
     Dwarf_Word value = 0;
     here = SourceFrame{};
-    if (d.attr(&scopes[i], DW_AT_call_line, &a) != nullptr && d.formudata(&a, &value) == 0) {
+    if (d.attr(&die, DW_AT_call_line, &a) != nullptr && d.formudata(&a, &value) == 0) {
       here.line = static_cast<int64_t>(value);
     }
-    if (d.attr(&scopes[i], DW_AT_call_file, &a) != nullptr && d.formudata(&a, &value) == 0 &&
+    if (d.attr(&die, DW_AT_call_file, &a) != nullptr && d.formudata(&a, &value) == 0 &&
         (files != nullptr || d.getsrcfiles(&cu, &files, &file_count) == 0) && value < file_count) {
       if (const char* f = d.filesrc(files, value, nullptr, nullptr)) here.file = f;
     }
   }
-  std::free(scopes);  // libdw allocates the array with malloc
   here.function.clear();
   frames.push_back(here);
   return frames;
