@@ -18,14 +18,13 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <new>
-
-#include "profiler/unwinding/dlclose_hook.h"
 
 namespace lcprof {
 namespace {
@@ -188,7 +187,8 @@ void RecordLocked(ListedModule&& m) {
   if (R().modules.size() < kMaxUnloadedModules) R().modules.push_back(std::move(u));
 }
 
-const DlcloseHook kHook{RecordBeforeDlclose, RecordAfterDlclose};
+// Mirrors R().recording for the interposer's check, which takes no lock.
+std::atomic<bool> g_recording{false};
 
 }  // namespace
 
@@ -242,11 +242,13 @@ void StartRecordingUnloads() {
     R().tables.clear();
     R().recording = true;
   }
-  g_dlclose_hook.store(&kHook, std::memory_order_release);
+  g_recording.store(true, std::memory_order_release);
 }
 
+bool RecordingUnloads() { return g_recording.load(std::memory_order_acquire); }
+
 std::vector<UnloadedModule> StopRecordingUnloads() {
-  g_dlclose_hook.store(nullptr, std::memory_order_release);
+  g_recording.store(false, std::memory_order_release);
   std::lock_guard<std::mutex> lock(g_mutex);
   R().recording = false;
   std::vector<UnloadedModule> modules = std::move(R().modules);

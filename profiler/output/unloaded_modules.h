@@ -1,8 +1,9 @@
 // Modules the program unloaded (dlclose) while it was profiled, recorded
 // while still mapped, so that samples taken in them are named when the
 // profile is written after they are gone (the writer reads /proc/self/maps
-// only then). Installed as the dlclose hook (profiler/unwinding/dlclose_hook.h)
-// for the life of a session. Control path only; thread-safe.
+// only then). The dlclose interposer (profiler/control/dlclose_interposer.cc)
+// calls the two halves around the real dlclose while a session records.
+// Control path only; thread-safe.
 //
 // Bounded through dlopen/dlclose storms: a module unloaded again at the same
 // place (path, load bias, build ID) is one record, symbol tables are shared
@@ -35,11 +36,13 @@ struct UnloadedModule {
 constexpr size_t kMaxUnloadedModules = 1024;
 constexpr size_t kMaxUnloadedSymbolTables = 128;
 
-// Installs the dlclose hook; recording starts empty.
+// Starts recording, empty.
 void StartRecordingUnloads();
-// Removes the hook and hands over what was recorded, oldest first, leaving
+// Stops recording and hands over what was recorded, oldest first, leaving
 // the registry empty.
 std::vector<UnloadedModule> StopRecordingUnloads();
+// Whether a session records: one atomic load, all a dlclose costs otherwise.
+bool RecordingUnloads();
 
 // The modules recorded so far, oldest first.
 std::vector<UnloadedModule> UnloadedModules();
@@ -50,7 +53,8 @@ size_t UnloadedSymbolTableCount();
 // In a fork child: another thread may have held the registry's lock.
 void ResetUnloadedModulesAfterFork();
 
-// The hook's two halves, exposed for tests that drive them directly.
+// Before the real dlclose of `handle`, while its module is mapped; returns
+// a token for RecordAfterDlclose, which runs after the real call returned.
 void* RecordBeforeDlclose(void* handle);
 void RecordAfterDlclose(void* token);
 
