@@ -126,7 +126,7 @@ TEST_F(LinesTest, FunctionsFileLinesSourceAndTagsWithNoFlags) {
 TEST_F(LinesTest, UnloadedLibraryKeepsItsCallers) {
   TempDir dir;
   const std::string out = Profile(dir, LINES_HOST_PATH, LINES_PLUGIN_PATH);
-  const std::vector<Trace> traces = ReadTraces(out);
+  const std::vector<Trace> traces = ReadTraces(out, /*with_inlined=*/true);
   const long long total = TotalCount(traces);
   const long long chain =
       CountWithChain(traces, {"plugin_spin", "plugin_burn", "run_plugin", "main"});
