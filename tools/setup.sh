@@ -10,6 +10,7 @@ packages=(
   libprotobuf-dev protobuf-compiler  # the lcprof command reads profiles back; tests decode them
   zlib1g-dev                  # zlib.h only: liblcprof.so opens libz.so.1 with dlopen
   libiberty-dev               # the binutils/GCC demangler (C++, Rust, D), linked statically
+  libdw-dev                   # libdwfl.h only: liblcprof.so opens libdw.so.1 with dlopen (file:line)
   libgtest-dev libbenchmark-dev
   golang-go                   # `go tool pprof`, the viewer and the tests' judge
   clang                       # libFuzzer targets (tests/fuzz/, tools/fuzz.sh)

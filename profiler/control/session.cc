@@ -40,6 +40,7 @@
 #include "profiler/sampling/sample_storage.h"
 #include "profiler/sampling/signal_handler.h"
 #include "profiler/sampling/signal_weight.h"
+#include "profiler/output/unloaded_modules.h"
 #include "profiler/timers/sample_timer.h"
 #include "profiler/timers/thread_timers.h"
 #include "profiler/unwinding/thread_stack.h"
@@ -194,6 +195,7 @@ bool StartLocked(const Options& options, std::string* error,
   }
   LearnOtherThreadStacks(kStackHandshakeMillis);
   s->serial = ++g_sessions_started;
+  StartRecordingUnloads();
   g_session = s.release();
   g_session_pid.store(static_cast<pid_t>(syscall(SYS_getpid)), std::memory_order_release);
   return true;
@@ -234,6 +236,7 @@ bool StopLocked(StopReport* report, std::string* error) {
   s->timer->Stop();
   // From here no handler touches the storage: its counts are final.
   DisarmProfSignalHandler();
+  std::vector<UnloadedModule> unloaded = StopRecordingUnloads();
   const StackTable& stacks = s->storage->stacks;
   const SampleTotals totals = CountSamples(stacks);
   const uint64_t lost = stacks.lost_samples();
@@ -260,6 +263,7 @@ bool StopLocked(StopReport* report, std::string* error) {
   if (totals.samples == 0 && lost == 0) meta.comments.push_back(EmptyProfileComment(*s));
   // An empty profile names nothing: /proc/self/maps is read only for samples.
   Symbolizer symbolizer(totals.samples != 0 ? ReadProcMaps() : std::vector<MemoryMapping>{});
+  symbolizer.AddUnloadedModules(std::move(unloaded));
   auto profile = BuildProfile(stacks, s->storage->thread_names.Names(), meta, symbolizer);
   if (!WriteProfileFile(profile, s->path, error)) return false;
   if (report != nullptr) {
@@ -284,6 +288,7 @@ void ParentAfterFork() { g_mutex.unlock(); }
 void ChildAfterFork() {
   // The parent's thread that held the mutex is this thread's counterpart.
   new (&g_mutex) std::mutex();
+  ResetUnloadedModulesAfterFork();
   g_session_pid.store(0, std::memory_order_relaxed);
   if (g_session == nullptr) return;
   ResetProfSignalHandlerAfterFork();

@@ -19,6 +19,7 @@
 #include "profiler/base/proc_maps.h"
 #include "profiler/output/pprof_writer.h"
 #include "profiler/output/symbolizer.h"
+#include "profiler/output/unloaded_modules.h"
 
 namespace lcprof {
 namespace {
@@ -64,6 +65,7 @@ bool WriteProfile(const SessionView& session, const std::string& path, int64_t s
   meta.main_executable = MainExecutable();
   meta.comments.push_back("lcprof: " + what);
   Symbolizer symbolizer(ReadProcMaps());
+  symbolizer.AddUnloadedModules(UnloadedModules());  // libraries dlclose'd so far
   auto profile = BuildProfile(session.storage.stacks, session.storage.thread_names.Names(), meta,
                               symbolizer, baseline);
   return WriteProfileFile(profile, path, error);

@@ -64,15 +64,16 @@ class ProfileBuilder {
 
   int64_t Str(std::string_view s) { return strings_.Intern(s); }
 
-  // A function by its symbol name; pprof shows `name` (demangled,
-  // demangle.h) and keeps the linker's `system_name`.
-  uint64_t Function(const std::string& symbol) {
-    auto [it, inserted] = functions_.try_emplace(symbol, functions_.size() + 1);
+  // A function by its symbol name and source file; pprof shows `name`
+  // (demangled, demangle.h) and keeps the linker's `system_name`.
+  uint64_t Function(const std::string& symbol, const std::string& file = "") {
+    auto [it, inserted] = functions_.try_emplace(symbol + '\0' + file, functions_.size() + 1);
     if (inserted) {
       pprof::Function& f = p_.function.emplace_back();
       f.id = it->second;
       f.name = Str(Demangle(symbol));
       f.system_name = Str(symbol);
+      f.filename = Str(file);
     }
     return it->second;
   }
@@ -100,7 +101,9 @@ class ProfileBuilder {
         name = Basename(sym_.mappings()[static_cast<size_t>(r.mapping_index)].path) + off;
       }
     }
-    uint64_t id = NewLocation(mapping_id, address, name);
+    uint64_t id = NewLocation(mapping_id, address, name, r.source);
+    if (!r.source.empty()) mappings_with_lines_.insert(mapping_id);
+    if (r.source.size() > 1) mappings_with_inlines_.insert(mapping_id);
     code_locations_.emplace(address, id);
     location_names_.emplace(id, name);
     return id;
@@ -119,15 +122,18 @@ class ProfileBuilder {
 
   const std::string& LocationName(uint64_t id) const { return location_names_.at(id); }
 
-  // Build IDs, only for the mappings a location uses: finding one reads the
-  // module's file, which a profile without samples (or of a few modules)
-  // should not pay for every library in the process.
-  void AddBuildIds() {
+  // Build IDs and whether lines were found, only for the mappings a
+  // location uses: finding a build ID reads the module's file, which a
+  // profile without samples (or of a few modules) should not pay for every
+  // library in the process.
+  void FinishMappings() {
     for (size_t i = 0; i < mapping_ids_.size(); ++i) {
       const uint64_t id = mapping_ids_[i];
-      if (used_mappings_.count(id) != 0) {
-        p_.mapping[id - 1].build_id = Str(sym_.BuildId(static_cast<int>(i)));
-      }
+      if (used_mappings_.count(id) == 0) continue;
+      pprof::Mapping& pm = p_.mapping[id - 1];
+      pm.build_id = Str(sym_.BuildId(static_cast<int>(i)));
+      pm.has_filenames = pm.has_line_numbers = mappings_with_lines_.count(id) != 0;
+      pm.has_inline_frames = mappings_with_inlines_.count(id) != 0;
     }
   }
 
@@ -180,12 +186,17 @@ class ProfileBuilder {
       pm.memory_limit = m.end;
       pm.file_offset = m.file_offset;
       pm.filename = Str(m.path);
-      // Names are already resolved here; tell pprof not to re-symbolize.
+      // Names (and lines, where the module has line tables) are resolved
+      // here: pprof need not symbolize, and does not unless forced, so the
+      // profile reads the same on a machine without the binaries.
       pm.has_functions = true;
     }
   }
 
-  uint64_t NewLocation(uint64_t mapping_id, uintptr_t address, const std::string& name) {
+  // `source` (may be empty): the functions inlined at the address and the
+  // outermost function's line (line_tables.h), which `name` names.
+  uint64_t NewLocation(uint64_t mapping_id, uintptr_t address, const std::string& name,
+                       const std::vector<SourceFrame>& source = {}) {
     pprof::Location& l = p_.location.emplace_back();
     uint64_t id = p_.location.size();
     l.id = id;
@@ -194,7 +205,15 @@ class ProfileBuilder {
     if (mapping_id != 0) used_mappings_.insert(mapping_id);
     // Function() adds to p_.function and the string table only, so `l`
     // stays valid.
-    l.line.push_back({.function_id = Function(name)});
+    for (size_t i = 0; i + 1 < source.size(); ++i) {
+      // An inlined function the tables could not name still gets a frame:
+      // the line is right even where the name is missing.
+      const std::string& inlined = source[i].function.empty() ? name : source[i].function;
+      l.line.push_back({.function_id = Function(inlined, source[i].file), .line = source[i].line});
+    }
+    const std::string file = source.empty() ? "" : source.back().file;
+    const int64_t line = source.empty() ? 0 : source.back().line;
+    l.line.push_back({.function_id = Function(name, file), .line = line});
     return id;
   }
 
@@ -208,7 +227,9 @@ class ProfileBuilder {
   std::unordered_map<int, uint64_t> unnamed_jit_locations_;  // by mapping index, -1: unmapped
   std::unordered_set<uint64_t> unnamed_jit_ids_;
   std::vector<uint64_t> mapping_ids_;
-  std::unordered_set<uint64_t> used_mappings_;  // mapping ids some location refers to
+  std::unordered_set<uint64_t> used_mappings_;          // mapping ids some location refers to
+  std::unordered_set<uint64_t> mappings_with_lines_;    // ids of mappings a line was found in
+  std::unordered_set<uint64_t> mappings_with_inlines_;  // ... and an inlined function
 };
 
 // A stack table entry's key as the writer orders it (frames first, for
@@ -334,7 +355,7 @@ pprof::ProfileModel BuildProfile(const StackTable& table,
               {});
   }
   for (const std::string& comment : meta.comments) p.comment.push_back(b.Str(comment));
-  b.AddBuildIds();
+  b.FinishMappings();
   return p;
 }
 

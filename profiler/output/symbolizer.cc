@@ -27,8 +27,51 @@ Symbolizer::Symbolizer(std::vector<MemoryMapping> all_mappings, std::string debu
   }
   std::sort(mappings_.begin(), mappings_.end(),
             [](const MemoryMapping& a, const MemoryMapping& b) { return a.start < b.start; });
+  current_count_ = mappings_.size();
   module_loaded_.assign(mappings_.size(), false);
   modules_.assign(mappings_.size(), nullptr);
+  recorded_build_ids_.assign(mappings_.size(), "");
+  lines_loaded_.assign(mappings_.size(), false);
+  lines_.assign(mappings_.size(), nullptr);
+}
+
+void Symbolizer::AddUnloadedModules(std::vector<UnloadedModule> modules) {
+  constexpr uint64_t kPage = 4096;
+  for (UnloadedModule& u : modules) {
+    for (const ElfLoadSegment& s : u.segments) {
+      if (!s.executable || s.mem_size == 0) continue;
+      MemoryMapping m;
+      // What the loader mapped for the segment: whole pages.
+      m.start = (u.bias + s.vaddr) & ~(kPage - 1);
+      m.end = (u.bias + s.vaddr + s.mem_size + kPage - 1) & ~(kPage - 1);
+      m.file_offset = s.file_offset & ~(kPage - 1);
+      m.readable = m.executable = m.is_private = true;
+      m.path = u.path;
+      mappings_.push_back(std::move(m));
+      module_loaded_.push_back(true);
+      modules_.push_back(u.symbols.get());
+      recorded_build_ids_.push_back(u.build_id);
+      lines_loaded_.push_back(false);
+      lines_.push_back(nullptr);
+    }
+    if (u.symbols != nullptr) unloaded_symbols_.push_back(std::move(u.symbols));
+  }
+}
+
+int Symbolizer::FindCurrent(uintptr_t address) const {
+  const auto end = mappings_.begin() + static_cast<ptrdiff_t>(current_count_);
+  auto it = std::upper_bound(mappings_.begin(), end, address,
+                             [](uintptr_t a, const MemoryMapping& m) { return a < m.start; });
+  if (it == mappings_.begin() || address >= (it - 1)->end) return -1;
+  return static_cast<int>(it - 1 - mappings_.begin());
+}
+
+int Symbolizer::FindUnloaded(uintptr_t address) const {
+  for (size_t i = mappings_.size(); i > current_count_; --i) {
+    const MemoryMapping& m = mappings_[i - 1];
+    if (address >= m.start && address < m.end) return static_cast<int>(i - 1);
+  }
+  return -1;
 }
 
 bool Symbolizer::IsAnonymousCode(const MemoryMapping& m) {
@@ -82,19 +125,42 @@ const ElfSymbols* Symbolizer::Module(size_t index) {
   return modules_[index] = slot.get();
 }
 
+const LineTables* Symbolizer::Lines(size_t index) {
+  if (lines_loaded_[index]) return lines_[index];
+  lines_loaded_[index] = true;
+  const MemoryMapping& m = mappings_[index];
+  // Files only: the vDSO's image has no line tables, JIT code no file.
+  if (m.path.empty() || m.path[0] != '/' || IsAnonymousCode(m)) return nullptr;
+  const std::string build_id = BuildId(static_cast<int>(index));
+  std::string file = m.path;
+  if (m.deleted) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "/proc/self/map_files/%" PRIxPTR "-%" PRIxPTR, m.start, m.end);
+    file = buf;
+  }
+  const std::string key = file + '\n' + build_id;
+  auto it = lines_cache_.find(key);
+  if (it == lines_cache_.end()) {
+    it = lines_cache_.emplace(key, LineTables::Open(file, build_id, debug_root_)).first;
+  }
+  return lines_[index] = it->second.get();
+}
+
 ResolvedAddress Symbolizer::Resolve(uintptr_t address) {
   ResolvedAddress result;
-  auto it = std::upper_bound(mappings_.begin(), mappings_.end(), address,
-                             [](uintptr_t a, const MemoryMapping& m) { return a < m.start; });
-  if (it == mappings_.begin() || address >= (it - 1)->end) {
+  int found = FindCurrent(address);
+  // A module unloaded since the sample; an address mapped again by now is
+  // named after what is mapped there now, as the sample cannot tell.
+  if (found < 0) found = FindUnloaded(address);
+  if (found < 0) {
     // Executable at the sample, gone by now: most often JIT code a runtime
     // freed at exit (node does), which its perf map may still name.
     result.jit = true;
     result.function = JitName(address);
     return result;
   }
-  --it;
-  const size_t index = static_cast<size_t>(it - mappings_.begin());
+  const size_t index = static_cast<size_t>(found);
+  const auto it = mappings_.begin() + found;
   result.mapping_index = static_cast<int>(index);
   result.module_offset = address - it->start + it->file_offset;
   if (IsAnonymousCode(*it)) {
@@ -111,12 +177,15 @@ ResolvedAddress Symbolizer::Resolve(uintptr_t address) {
   std::optional<uint64_t> vaddr = module->FileOffsetToVaddr(file_offset);
   if (!vaddr) return result;
   if (const ElfSymbols::Symbol* symbol = module->Lookup(*vaddr)) result.function = symbol->name;
+  if (const LineTables* lines = Lines(index)) result.source = lines->Lookup(*vaddr);
   return result;
 }
 
 std::string Symbolizer::BuildId(int mapping_index) {
   if (mapping_index < 0 || static_cast<size_t>(mapping_index) >= mappings_.size()) return "";
-  const ElfSymbols* module = Module(static_cast<size_t>(mapping_index));
+  const size_t index = static_cast<size_t>(mapping_index);
+  if (!recorded_build_ids_[index].empty()) return recorded_build_ids_[index];
+  const ElfSymbols* module = Module(index);
   return module != nullptr ? module->build_id() : "";
 }
 

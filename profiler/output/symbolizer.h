@@ -12,9 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "profiler/output/elf_symbols.h"
-#include "profiler/output/perf_map.h"
 #include "profiler/base/proc_maps.h"
+#include "profiler/output/elf_symbols.h"
+#include "profiler/output/line_tables.h"
+#include "profiler/output/perf_map.h"
+#include "profiler/output/unloaded_modules.h"
 
 namespace lcprof {
 
@@ -22,6 +24,10 @@ struct ResolvedAddress {
   int mapping_index = -1;      // index into mappings(), or -1 if in no executable mapping
   std::string function;        // symbol name, or "" when the address is inside no symbol
   uint64_t module_offset = 0;  // address - mapping.start + mapping.file_offset (the file offset)
+  // The source frames at the address from the module's DWARF line tables
+  // (line_tables.h), innermost first: functions inlined there, then
+  // `function`'s own file and line. Empty where the tables say nothing.
+  std::vector<SourceFrame> source;
   // The address is in code without an ELF image: anonymous executable memory
   // (a JIT's), or no executable mapping at all by the time the profile is
   // written (freed JIT code). `function` is then the runtime's perf-map name,
@@ -47,7 +53,13 @@ class Symbolizer {
   Symbolizer(const Symbolizer&) = delete;
   Symbolizer& operator=(const Symbolizer&) = delete;
 
-  // Executable mappings only, sorted by start.
+  // Adds the executable segments of modules unloaded before the profile is
+  // written (unloaded_modules.h), after the current mappings. An address in
+  // no current mapping is looked up in them, the newest first.
+  void AddUnloadedModules(std::vector<UnloadedModule> modules);
+
+  // Executable mappings: those of /proc/self/maps sorted by start, then those
+  // of unloaded modules.
   const std::vector<MemoryMapping>& mappings() const { return mappings_; }
 
   // Runtime address -> mapping, name, file offset.
@@ -71,7 +83,26 @@ class Symbolizer {
   // use; "" when it names nothing there.
   std::string JitName(uintptr_t address);
 
+  // The line tables of mappings_[index]'s module, opening them on first use;
+  // nullptr if there are none to read.
+  const LineTables* Lines(size_t index);
+
+  // The mapping of mappings_[0, current_count_) holding `address`, or -1.
+  int FindCurrent(uintptr_t address) const;
+  // The newest unloaded module's mapping holding `address`, or -1.
+  int FindUnloaded(uintptr_t address) const;
+
   std::vector<MemoryMapping> mappings_;
+  size_t current_count_ = 0;  // mappings_ from /proc/self/maps; unloaded ones follow
+  // Parallel to mappings_: build IDs recorded for unloaded modules ("" for
+  // current mappings, whose IDs come from their files).
+  std::vector<std::string> recorded_build_ids_;
+  // Keeps the symbols of unloaded modules alive for modules_.
+  std::vector<std::shared_ptr<const ElfSymbols>> unloaded_symbols_;
+  // Parallel to mappings_: whether Lines() ran, and its answer.
+  std::vector<bool> lines_loaded_;
+  std::vector<const LineTables*> lines_;
+  std::map<std::string, std::unique_ptr<LineTables>> lines_cache_;  // keyed like cache_
   std::string debug_root_;
   // Parallel to mappings_: whether Module() ran, and its answer.
   std::vector<bool> module_loaded_;

@@ -84,18 +84,21 @@ long long ParseTraceValue(const std::string& v) {
   return static_cast<long long>(us + 0.5);
 }
 
-std::vector<Trace> ReadTracesOf(const std::string& profile, const char* sample_index) {
+std::vector<Trace> ReadTracesOf(const std::string& profile, const char* sample_index,
+                                bool with_inlined) {
   RunResult r = RunProgram({GO_PATH, "tool", "pprof", "-traces", "-symbolize=none",
                             std::string("-sample_index=") + sample_index, profile});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::vector<Trace> traces;
   Trace cur;
   bool in_block = false;
+  bool counted = false;  // the block's first frame line, with the count, was read
   std::istringstream lines(r.out);
   std::string line;
   auto flush = [&] {
     if (in_block && !cur.frames.empty()) traces.push_back(cur);
     cur = Trace{};
+    counted = false;
   };
   while (std::getline(lines, line)) {
     if (line.rfind("-----------+", 0) == 0) {
@@ -117,13 +120,20 @@ std::vector<Trace> ReadTracesOf(const std::string& profile, const char* sample_i
       cur.labels[line.substr(first, colon - first)] = value;
       continue;
     }
-    if (cur.frames.empty() && StartsWithDigit(line, first)) {
+    std::string frame;
+    if (!counted && StartsWithDigit(line, first)) {
+      counted = true;
       cur.count = ParseTraceValue(line.substr(first, token_end - first));
       size_t name = line.find_first_not_of(' ', token_end);
-      cur.frames.push_back(name == std::string::npos ? "" : line.substr(name));
+      frame = name == std::string::npos ? "" : line.substr(name);
     } else {
-      cur.frames.push_back(line.substr(first));
+      frame = line.substr(first);
     }
+    const std::string inlined = " (inline)";
+    const bool is_inlined =
+        frame.size() > inlined.size() &&
+        frame.compare(frame.size() - inlined.size(), inlined.size(), inlined) == 0;
+    if (with_inlined || !is_inlined) cur.frames.push_back(frame);
   }
   flush();
   return traces;
@@ -131,12 +141,12 @@ std::vector<Trace> ReadTracesOf(const std::string& profile, const char* sample_i
 
 }  // namespace
 
-std::vector<Trace> ReadTraces(const std::string& profile) {
-  return ReadTracesOf(profile, "samples");
+std::vector<Trace> ReadTraces(const std::string& profile, bool with_inlined) {
+  return ReadTracesOf(profile, "samples", with_inlined);
 }
 
 std::vector<Trace> ReadCpuTraces(const std::string& profile) {
-  return ReadTracesOf(profile, "cpu");
+  return ReadTracesOf(profile, "cpu", false);
 }
 
 std::string PprofTop(const std::string& profile) {

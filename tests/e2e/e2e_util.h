@@ -18,7 +18,7 @@ struct RunResult {
 // process's environment. Kills the program after `timeout_seconds` (a hang
 // then fails the test instead of the whole suite).
 RunResult RunProgram(const std::vector<std::string>& argv,
-              const std::map<std::string, std::string>& env = {}, int timeout_seconds = 120);
+                     const std::map<std::string, std::string>& env = {}, int timeout_seconds = 120);
 
 // One sample as `go tool pprof -traces` shows it: leaf first.
 struct Trace {
@@ -28,7 +28,10 @@ struct Trace {
 };
 
 // Parses the -traces report (sample counts). Fails the test on pprof errors.
-std::vector<Trace> ReadTraces(const std::string& profile);
+// Frames are the walk's own: functions inlined into them (pprof's
+// "NAME (inline)" frames, from line tables) are left out unless
+// `with_inlined`, so chains read as the stack held them.
+std::vector<Trace> ReadTraces(const std::string& profile, bool with_inlined = false);
 // The same weighted by CPU time (the profile's cpu value): Trace::count is
 // in microseconds. Under load one sample may stand for several ticks, so
 // shares are better judged by CPU than by counts.

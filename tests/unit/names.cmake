@@ -2,3 +2,6 @@
 # is in symbolizer_test).
 lcprof_unit_test(demangle_test demangle_test.cc)
 lcprof_unit_test(perf_map_test perf_map_test.cc)
+lcprof_unit_test(unloaded_modules_test unloaded_modules_test.cc)
+target_compile_definitions(unloaded_modules_test PRIVATE LINES_PLUGIN_PATH="$<TARGET_FILE:lines_plugin>")
+add_dependencies(unloaded_modules_test lines_plugin)
