@@ -13,7 +13,7 @@ packages=(
   libdw-dev                   # libdwfl.h only: liblcprof.so opens libdw.so.1 with dlopen (file:line)
   libgtest-dev libbenchmark-dev
   golang-go                   # `go tool pprof`, the viewer and the tests' judge
-  clang                       # libFuzzer targets (tests/fuzz/, tools/fuzz.sh)
+  clang libclang-rt-14-dev    # libFuzzer targets (tests/fuzz/, tools/fuzz.sh); the runtime is only recommended by clang
 )
 
 missing=()
