@@ -68,7 +68,9 @@ struct Cursor {
       if (shift < 64) v |= static_cast<int64_t>(static_cast<uint64_t>(b & 0x7f) << shift);
       shift += 7;
       if ((b & 0x80) == 0) {
-        if (shift < 64 && (b & 0x40) != 0) v |= -(int64_t{1} << shift);
+        // Sign extension through an unsigned mask: at shift 63, -(1 << 63)
+        // would negate INT64_MIN (found by fuzz_cfi_reader).
+        if (shift < 64 && (b & 0x40) != 0) v |= static_cast<int64_t>(~uint64_t{0} << shift);
         return v;
       }
     }
