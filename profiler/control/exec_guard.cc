@@ -35,7 +35,8 @@ std::optional<Options> g_resume;
 void (*g_write_profile_now)();  // what exit() would have done: stop and write
 
 // Consumes SIGPROFs already pending for this thread or the process, so none
-// reaches the new image, where its default action would kill it.
+// reaches the new image, where its default action would kill it. Raw system
+// calls only: also used from a program's signal handler.
 void DrainPendingSigprof() {
   sigset_t prof, old;
   sigemptyset(&prof);
@@ -57,23 +58,12 @@ void DrainPendingSigprof() {
 // after a failed one, sampling resumes into the same session.
 bool g_suspended_in_handler = false;
 
-void DrainPendingSigprofSignalSafe() {
-  sigset_t prof, old;
-  sigemptyset(&prof);
-  sigaddset(&prof, SIGPROF);
-  syscall(SYS_rt_sigprocmask, SIG_BLOCK, &prof, &old, _NSIG / 8);
-  const timespec no_wait{0, 0};
-  while (syscall(SYS_rt_sigtimedwait, &prof, nullptr, &no_wait, _NSIG / 8) > 0) {
-  }
-  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, nullptr, _NSIG / 8);
-}
-
 void BeforeExec() {
   const auto self = static_cast<pid_t>(syscall(SYS_getpid));
   if (ProfilingProcess() != self) return;  // no session, or a vfork child's view of one
   if (libcall::SignalDepth() > 0) {
     SuspendTimersBeforeExec();
-    DrainPendingSigprofSignalSafe();
+    DrainPendingSigprof();
     g_suspended_in_handler = true;
     return;
   }
