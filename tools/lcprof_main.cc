@@ -23,6 +23,7 @@
 #include "libcall/libcall_id.h"
 #include "profiler/base/options.h"
 #include "proto/profile.pb.h"
+#include "tools/profile_lines.h"
 #include "tools/profile_merge.h"
 #include "tools/tree_profiles.h"
 
@@ -264,6 +265,8 @@ int Record(int argc, char** argv) {
     setenv("LD_PRELOAD", preload.c_str(), 1);
     setenv("LCPROF_OUT", tree.OutputPattern().c_str(), 1);
     setenv("LCPROF_QUIET", "1", 1);  // the library's notices: lcprof reports once
+    // file:line is read here after the run, once for the tree (profile_lines.h).
+    setenv("LCPROF_LINES", "none", 0);
     for (const auto& [name, value] : args.env) setenv(name.c_str(), value.c_str(), 1);
     execvp(argv[args.command], &argv[args.command]);
     fprintf(stderr, "lcprof: cannot run '%s': %s\n", argv[args.command], strerror(errno));
@@ -297,6 +300,9 @@ int Record(int argc, char** argv) {
   }
   perftools::profiles::Profile merged;
   const int n = lcprof::tools::MergeProfiles(profiles, &merged, &lines);
+  if (const char* l = getenv("LCPROF_LINES"); l == nullptr || strcmp(l, "none") != 0) {
+    lcprof::tools::AddSourceLines(&merged);
+  }
   const bool written = lcprof::tools::WriteProfileFile(merged, file, &why);
   if (!written) lines.push_back("lcprof: " + why);
   std::string kept;

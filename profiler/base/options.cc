@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "profiler/base/log.h"
 
@@ -125,6 +126,19 @@ bool ParseUnwindMode(const char* text, UnwindMode* out) {
   for (UnwindMode m : {UnwindMode::kFramePointer, UnwindMode::kDwarf, UnwindMode::kHybrid}) {
     if (strcmp(text, UnwindModeName(m)) == 0) {
       *out = m;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ParseLineReading(const char* text, LineReading* out) {
+  if (text == nullptr) return false;
+  static constexpr std::pair<const char*, LineReading> kNames[] = {
+      {"auto", LineReading::kAuto}, {"all", LineReading::kAll}, {"none", LineReading::kNone}};
+  for (const auto& [name, value] : kNames) {
+    if (strcmp(text, name) == 0) {
+      *out = value;
       return true;
     }
   }
@@ -259,6 +273,9 @@ void ReadTuningFromEnvironment(Options* options) {
             kMaxStacks, kDefaultStacks);
   }
   if (const char* v = getenv("LCPROF_LIBCALLS"); v != nullptr) o.libcalls = v;
+  if (const char* v = getenv("LCPROF_LINES"); v != nullptr && !ParseLineReading(v, &o.lines)) {
+    LogLine("LCPROF_LINES='%s' is not one of auto, all, none; using auto", v);
+  }
   ReadSnapshotsFromEnvironment(&o);
 }
 

@@ -22,15 +22,21 @@ inline constexpr long kMaxStacks = 10000000;
 enum class TimerKind { kItimer, kThread, kPerf };
 // How callers are found (unwinder.h).
 enum class UnwindMode { kFramePointer, kDwarf, kHybrid };
+// Which modules' file:line the profiled process reads when it writes its
+// profile (symbolizer.h): `auto` all but those whose debug info would first
+// have to be inflated past a limit, `all`, or `none` (`lcprof record` sets
+// none and reads them itself, once for the tree, after the run).
+enum class LineReading { kAuto, kAll, kNone };
 
 struct Options {
   std::string output_pattern;  // as given; "%p" becomes the pid
   int hz = kDefaultHz;
   TimerKind timer = TimerKind::kItimer;
   UnwindMode unwind = UnwindMode::kHybrid;
-  int depth = kDefaultDepth;         // frames per sample, pseudo-frames included
-  std::string libcalls = "all";      // LCPROF_LIBCALLS: "all", "none" or a comma list
-  long max_stacks = kDefaultStacks;  // LCPROF_STACKS: distinct stacks kept
+  int depth = kDefaultDepth;               // frames per sample, pseudo-frames included
+  std::string libcalls = "all";            // LCPROF_LIBCALLS: "all", "none" or a comma list
+  LineReading lines = LineReading::kAuto;  // LCPROF_LINES
+  long max_stacks = kDefaultStacks;        // LCPROF_STACKS: distinct stacks kept
   // Write the file at stop even when it holds no sample. True for the
   // process the user profiled; false for its descendants (preload_init.cc),
   // which leave no file when they got no sample.
@@ -48,7 +54,7 @@ struct Options {
 };
 
 // Reads LCPROF_OUT, LCPROF_HZ, LCPROF_TIMER, LCPROF_UNWIND, LCPROF_DEPTH,
-// LCPROF_STACKS, LCPROF_LIBCALLS and the snapshot variables (LCPROF_PERIOD,
+// LCPROF_STACKS, LCPROF_LIBCALLS, LCPROF_LINES and the snapshot variables (LCPROF_PERIOD,
 // LCPROF_FLUSH_SIGNAL, LCPROF_ON_TERM). Where an LCPROF_* variable is absent,
 // its gperftools counterpart is read with gperftools' meaning: CPUPROFILE
 // (the file; CPUPROFILE_USE_PID appends "_<pid>"), CPUPROFILE_FREQUENCY,
@@ -65,11 +71,12 @@ void ReadTuningFromEnvironment(Options* options);
 
 // Parsers shared by the environment, the C API and the CLI. Each returns
 // false, leaving *out untouched, on anything but a valid value.
-bool ParseHz(const char* text, int* hz);                  // whole number in [1, kMaxHz]
-bool ParseDepth(const char* text, int* depth);            // whole number in [1, kMaxDepth]
-bool ParseStacks(const char* text, long* stacks);         // whole number in [1, kMaxStacks]
-bool ParseTimerKind(const char* text, TimerKind* out);    // itimer | thread | perf
-bool ParseUnwindMode(const char* text, UnwindMode* out);  // fp | dwarf | hybrid
+bool ParseHz(const char* text, int* hz);                    // whole number in [1, kMaxHz]
+bool ParseDepth(const char* text, int* depth);              // whole number in [1, kMaxDepth]
+bool ParseStacks(const char* text, long* stacks);           // whole number in [1, kMaxStacks]
+bool ParseTimerKind(const char* text, TimerKind* out);      // itimer | thread | perf
+bool ParseUnwindMode(const char* text, UnwindMode* out);    // fp | dwarf | hybrid
+bool ParseLineReading(const char* text, LineReading* out);  // auto | all | none
 // A signal by number ("12") or name ("USR2", "SIGUSR2", "RTMIN+3"). Refused:
 // signals lcprof or the kernel own (SIGPROF, SIGKILL, SIGSTOP) and the
 // synchronous faults, which a program cannot send itself meaningfully.

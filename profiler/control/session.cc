@@ -37,10 +37,10 @@
 #include "profiler/control/snapshot.h"
 #include "profiler/output/pprof_writer.h"
 #include "profiler/output/symbolizer.h"
+#include "profiler/output/unloaded_modules.h"
 #include "profiler/sampling/sample_storage.h"
 #include "profiler/sampling/signal_handler.h"
 #include "profiler/sampling/signal_weight.h"
-#include "profiler/output/unloaded_modules.h"
 #include "profiler/timers/sample_timer.h"
 #include "profiler/timers/thread_timers.h"
 #include "profiler/unwinding/thread_stack.h"
@@ -264,6 +264,7 @@ bool StopLocked(StopReport* report, std::string* error) {
   // An empty profile names nothing: /proc/self/maps is read only for samples.
   Symbolizer symbolizer(totals.samples != 0 ? ReadProcMaps() : std::vector<MemoryMapping>{});
   symbolizer.AddUnloadedModules(std::move(unloaded));
+  symbolizer.set_line_reading(s->options.lines);
   auto profile = BuildProfile(stacks, s->storage->thread_names.Names(), meta, symbolizer);
   if (!WriteProfileFile(profile, s->path, error)) return false;
   if (report != nullptr) {

@@ -66,6 +66,7 @@ bool WriteProfile(const SessionView& session, const std::string& path, int64_t s
   meta.comments.push_back("lcprof: " + what);
   Symbolizer symbolizer(ReadProcMaps());
   symbolizer.AddUnloadedModules(UnloadedModules());  // libraries dlclose'd so far
+  symbolizer.set_line_reading(session.options.lines);
   auto profile = BuildProfile(session.storage.stacks, session.storage.thread_names.Names(), meta,
                               symbolizer, baseline);
   return WriteProfileFile(profile, path, error);

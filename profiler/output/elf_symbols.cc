@@ -192,6 +192,37 @@ std::string FindBuildIdInNotes(const Image& image, uint64_t offset, uint64_t siz
   return "";
 }
 
+// Section names, from the table e_shstrndx selects (clipped to the image).
+StringTable SectionNames(const Image& image, const ElfHeaders& h) {
+  uint64_t index = h.ehdr.e_shstrndx;
+  if (index == SHN_XINDEX && !h.shdrs.empty()) index = h.shdrs[0].sh_link;
+  if (index == SHN_UNDEF || index >= h.shdrs.size()) return StringTable(image, image.size(), 0);
+  return StringTable(image, h.shdrs[index].sh_offset, h.shdrs[index].sh_size);
+}
+
+// Whether the image holds .debug_line, and what its compressed .debug_*
+// sections inflate to (the size an Elf64_Chdr announces).
+struct DwarfSections {
+  bool line_tables = false;
+  bool debuglink = false;
+  uint64_t inflated_bytes = 0;
+};
+DwarfSections FindDwarfSections(const Image& image, const ElfHeaders& h) {
+  DwarfSections d;
+  const StringTable names = SectionNames(image, h);
+  for (const Elf64_Shdr& sh : h.shdrs) {
+    const std::string_view name = names.Get(sh.sh_name);
+    if (name == ".gnu_debuglink") d.debuglink = true;
+    if (sh.sh_type == SHT_NOBITS || !name.starts_with(".debug_")) continue;
+    if (name == ".debug_line") d.line_tables = true;
+    Elf64_Chdr chdr;
+    if ((sh.sh_flags & SHF_COMPRESSED) != 0 && image.Read(sh.sh_offset, &chdr)) {
+      d.inflated_bytes += chdr.ch_size;
+    }
+  }
+  return d;
+}
+
 std::string FindBuildId(const Image& image, const ElfHeaders& h) {
   for (const Elf64_Phdr& ph : h.phdrs) {
     if (ph.p_type != PT_NOTE) continue;
@@ -390,6 +421,10 @@ class ElfSymbolsBuilder {
     if (!headers) return std::nullopt;
     ElfSymbols result;
     result.build_id_ = FindBuildId(image, *headers);
+    const DwarfSections own = FindDwarfSections(image, *headers);
+    result.dwarf_.in_module = own.line_tables;
+    result.dwarf_.debuglink = own.debuglink;
+    if (own.line_tables) result.dwarf_.inflated_bytes = own.inflated_bytes;
     for (const Elf64_Phdr& ph : headers->phdrs) {
       if (ph.p_type != PT_LOAD) continue;
       result.load_segments_.push_back(ElfLoadSegment{ph.p_offset, ph.p_vaddr, ph.p_filesz,
@@ -416,6 +451,11 @@ class ElfSymbolsBuilder {
           std::string debug_id = FindBuildId(debug, *debug_headers);
           if (debug_id.empty() || debug_id == id) {
             CollectFromSections(debug, *debug_headers, /*with_dynsym=*/false, &candidates);
+            const DwarfSections separate = FindDwarfSections(debug, *debug_headers);
+            if (!own.line_tables && separate.line_tables) {
+              result.dwarf_.in_build_id_file = true;
+              result.dwarf_.inflated_bytes = separate.inflated_bytes;
+            }
           }
         }
       }

@@ -20,6 +20,18 @@ struct ElfLoadSegment {
   bool executable = false;
 };
 
+// Where a module's DWARF line tables are, as section headers tell: enough to
+// decide whether reading them is worth its cost (symbolizer.cc) without
+// loading a DWARF library.
+struct ElfDwarf {
+  bool in_module = false;         // .debug_line in the module itself
+  bool in_build_id_file = false;  // ... in its <debug_root>/.build-id/ file
+  bool debuglink = false;         // .gnu_debuglink names a debug file elsewhere
+  // Uncompressed size of the SHF_COMPRESSED .debug_* sections of the file
+  // that holds the tables: what reading them inflates into memory.
+  uint64_t inflated_bytes = 0;
+};
+
 // The function symbols of one ELF module, ready for address lookup.
 //
 // Everything needed is copied out of the image while loading, so the object
@@ -58,6 +70,9 @@ class ElfSymbols {
   // Lowercase hex of the NT_GNU_BUILD_ID note, "" if none.
   const std::string& build_id() const { return build_id_; }
 
+  // Where its DWARF line tables are (see ElfDwarf).
+  const ElfDwarf& dwarf() const { return dwarf_; }
+
   // The PT_LOAD program headers, in header order.
   const std::vector<ElfLoadSegment>& load_segments() const { return load_segments_; }
 
@@ -94,6 +109,7 @@ class ElfSymbols {
   ElfSymbols() = default;
 
   std::string build_id_;
+  ElfDwarf dwarf_;
   std::vector<ElfLoadSegment> load_segments_;
   std::vector<Symbol> symbols_;
   std::vector<Range> ranges_;

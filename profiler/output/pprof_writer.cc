@@ -355,6 +355,13 @@ pprof::ProfileModel BuildProfile(const StackTable& table,
               {});
   }
   for (const std::string& comment : meta.comments) p.comment.push_back(b.Str(comment));
+  if (const std::vector<std::string>& left = symbolizer.lines_left_out(); !left.empty()) {
+    std::string modules;
+    for (const std::string& m : left) modules += (modules.empty() ? "" : ", ") + m;
+    p.comment.push_back(b.Str("lcprof: file:line not read for " + modules +
+                              ": debug info too large to inflate in the profiled process; "
+                              "`lcprof record` or LCPROF_LINES=all reads it"));
+  }
   b.FinishMappings();
   return p;
 }

@@ -130,7 +130,25 @@ const LineTables* Symbolizer::Lines(size_t index) {
   lines_loaded_[index] = true;
   const MemoryMapping& m = mappings_[index];
   // Files only: the vDSO's image has no line tables, JIT code no file.
-  if (m.path.empty() || m.path[0] != '/' || IsAnonymousCode(m)) return nullptr;
+  if (line_reading_ == LineReading::kNone || m.path.empty() || m.path[0] != '/' ||
+      IsAnonymousCode(m)) {
+    return nullptr;
+  }
+  // Section headers tell where the tables are before libdw is loaded: most
+  // modules of a packaged system have none, and then libdw never is.
+  const ElfSymbols* module = Module(index);
+  if (module == nullptr) return nullptr;
+  const ElfDwarf& dwarf = module->dwarf();
+  if (!dwarf.in_module && !dwarf.in_build_id_file && !dwarf.debuglink) return nullptr;
+  if (line_reading_ == LineReading::kAuto && dwarf.inflated_bytes > inflate_limit_) {
+    const size_t slash = m.path.rfind('/');
+    const std::string entry = m.path.substr(slash + 1) + " (" +
+                              std::to_string((dwarf.inflated_bytes + (1 << 19)) >> 20) + " MiB)";
+    if (std::find(lines_left_out_.begin(), lines_left_out_.end(), entry) == lines_left_out_.end()) {
+      lines_left_out_.push_back(entry);
+    }
+    return nullptr;
+  }
   const std::string build_id = BuildId(static_cast<int>(index));
   std::string file = m.path;
   if (m.deleted) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "profiler/base/options.h"
 #include "profiler/base/proc_maps.h"
 #include "profiler/output/elf_symbols.h"
 #include "profiler/output/line_tables.h"
@@ -58,6 +59,19 @@ class Symbolizer {
   // no current mapping is looked up in them, the newest first.
   void AddUnloadedModules(std::vector<UnloadedModule> modules);
 
+  // Which modules' line tables Resolve() reads (options.h). Under kAuto, a
+  // module whose debug info is compressed and would inflate past
+  // kLineInflateLimit is left out: inflating libc6-dbg's 9.5 MiB cost 40-90
+  // ms and 17-22 MiB of the program's memory at every exit (docs/usage.md).
+  static constexpr uint64_t kLineInflateLimit = 4 << 20;
+  void set_line_reading(LineReading mode, uint64_t inflate_limit = kLineInflateLimit) {
+    line_reading_ = mode;
+    inflate_limit_ = inflate_limit;
+  }
+  // The modules left out under kAuto, as "<basename> (<N> MiB)", in the
+  // order they were met.
+  const std::vector<std::string>& lines_left_out() const { return lines_left_out_; }
+
   // Executable mappings: those of /proc/self/maps sorted by start, then those
   // of unloaded modules.
   const std::vector<MemoryMapping>& mappings() const { return mappings_; }
@@ -93,6 +107,9 @@ class Symbolizer {
   int FindUnloaded(uintptr_t address) const;
 
   std::vector<MemoryMapping> mappings_;
+  LineReading line_reading_ = LineReading::kAuto;
+  uint64_t inflate_limit_ = kLineInflateLimit;
+  std::vector<std::string> lines_left_out_;
   size_t current_count_ = 0;  // mappings_ from /proc/self/maps; unloaded ones follow
   // Parallel to mappings_: build IDs recorded for unloaded modules ("" for
   // current mappings, whose IDs come from their files).

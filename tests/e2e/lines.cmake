@@ -10,4 +10,4 @@ target_compile_definitions(lines_test PRIVATE
   LINES_HOST_PATH="$<TARGET_FILE:lines_host>"
   LINES_PLUGIN_PATH="$<TARGET_FILE:lines_plugin>"
   LINES_SOURCE_DIR="${CMAKE_SOURCE_DIR}/tests/programs")
-add_dependencies(lines_test lines_host lines_plugin)
+add_dependencies(lines_test lines_host lines_plugin lcprof_cli)

@@ -146,6 +146,31 @@ TEST_F(LinesTest, UnloadedLibraryKeepsItsCallers) {
   EXPECT_GT(inlined * 20, total) << inlined << " of " << total;
 }
 
+// `lcprof record` reads file:line itself after the run (the tree's processes
+// read none: LCPROF_LINES=none), for the unloaded library too, with the
+// inlined function; with LCPROF_LINES=none given by the user, nobody does.
+TEST_F(LinesTest, RecordReadsLinesAfterTheRun) {
+  TempDir dir;
+  const std::string out = dir.File("rec.pb.gz");
+  RunResult r = RunProgram({LCPROF_CLI_PATH, "record", "-F", "250", "-o", out, "--",
+                            LINES_HOST_PATH, LINES_PLUGIN_PATH, "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string lines = Pprof({"-lines", "-top", "-nodecount=1000"}, out);
+  EXPECT_GT(FlatInFunction(lines, "plugin_spin", "lines_plugin.c"), 500) << lines;
+  EXPECT_GT(FlatInFunction(lines, "host_mix", "lines_host.c"), 50) << lines;
+  const std::string list = Pprof({"-list", "plugin_spin"}, out);
+  EXPECT_NE(list.find("// LINES plugin_spin hot"), std::string::npos) << list;
+
+  const std::string bare = dir.File("bare.pb.gz");
+  r = RunProgram(
+      {LCPROF_CLI_PATH, "record", "-o", bare, "--", LINES_HOST_PATH, LINES_PLUGIN_PATH, "1"},
+      {{"LCPROF_LINES", "none"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string top = Pprof({"-lines", "-top", "-nodecount=1000"}, bare);
+  EXPECT_NE(top.find("plugin_spin"), std::string::npos) << top;
+  EXPECT_EQ(top.find("lines_plugin.c:"), std::string::npos) << top;
+}
+
 // A profile read where the binaries are gone (another machine) keeps every
 // name and line: they are in the file, pprof needs nothing else.
 TEST_F(LinesTest, NamesAndLinesWithoutTheBinaries) {

@@ -73,6 +73,24 @@ TEST(OptionsTest, StacksLimitFromTheEnvironmentWithOneLineForABadValue) {
   unsetenv("LCPROF_OUT");
 }
 
+TEST(OptionsTest, LineReadingFromTheEnvironmentWithOneLineForABadValue) {
+  setenv("LCPROF_OUT", "x.pb.gz", 1);
+  EXPECT_EQ(OptionsFromEnvironment()->lines, LineReading::kAuto);
+  setenv("LCPROF_LINES", "none", 1);
+  EXPECT_EQ(OptionsFromEnvironment()->lines, LineReading::kNone);
+  setenv("LCPROF_LINES", "all", 1);
+  EXPECT_EQ(OptionsFromEnvironment()->lines, LineReading::kAll);
+  setenv("LCPROF_LINES", "some", 1);
+  testing::internal::CaptureStderr();
+  auto o = OptionsFromEnvironment();
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(o->lines, LineReading::kAuto);
+  EXPECT_NE(err.find("LCPROF_LINES='some'"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  unsetenv("LCPROF_LINES");
+  unsetenv("LCPROF_OUT");
+}
+
 TEST(OptionsTest, SignalsByNumberOrNameButNotTheOnesLcprofOrTheKernelOwn) {
   int sig = 0;
   EXPECT_TRUE(ParseSignal("12", &sig));
