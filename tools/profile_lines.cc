@@ -86,7 +86,7 @@ int AddSourceLines(Profile* profile, const std::string& debug_root) {
     module.elf = ElfSymbols::FromFile(path, debug_root);
     if (!module.elf || (!build_id.empty() && module.elf->build_id() != build_id)) continue;
     const ElfDwarf& dwarf = module.elf->dwarf();
-    if (!dwarf.in_module && !dwarf.in_build_id_file && !dwarf.debuglink) continue;
+    if (!dwarf.in_module && !dwarf.in_build_id_file && dwarf.debuglink.empty()) continue;
     module.lines = LineTables::Open(path, build_id, debug_root);
     if (module.lines != nullptr) modules.emplace(m.id(), std::move(module));
   }

@@ -204,7 +204,7 @@ StringTable SectionNames(const Image& image, const ElfHeaders& h) {
 // sections inflate to (the size an Elf64_Chdr announces).
 struct DwarfSections {
   bool line_tables = false;
-  bool debuglink = false;
+  std::string debuglink;
   uint64_t inflated_bytes = 0;
 };
 DwarfSections FindDwarfSections(const Image& image, const ElfHeaders& h) {
@@ -212,7 +212,9 @@ DwarfSections FindDwarfSections(const Image& image, const ElfHeaders& h) {
   const StringTable names = SectionNames(image, h);
   for (const Elf64_Shdr& sh : h.shdrs) {
     const std::string_view name = names.Get(sh.sh_name);
-    if (name == ".gnu_debuglink") d.debuglink = true;
+    if (name == ".gnu_debuglink" && sh.sh_type != SHT_NOBITS) {
+      d.debuglink = std::string(StringTable(image, sh.sh_offset, sh.sh_size).Get(0));
+    }
     if (sh.sh_type == SHT_NOBITS || !name.starts_with(".debug_")) continue;
     if (name == ".debug_line") d.line_tables = true;
     Elf64_Chdr chdr;

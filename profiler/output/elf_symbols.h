@@ -26,7 +26,7 @@ struct ElfLoadSegment {
 struct ElfDwarf {
   bool in_module = false;         // .debug_line in the module itself
   bool in_build_id_file = false;  // ... in its <debug_root>/.build-id/ file
-  bool debuglink = false;         // .gnu_debuglink names a debug file elsewhere
+  std::string debuglink;          // the file .gnu_debuglink names, "" without one
   // Uncompressed size of the SHF_COMPRESSED .debug_* sections of the file
   // that holds the tables: what reading them inflates into memory.
   uint64_t inflated_bytes = 0;

@@ -120,38 +120,23 @@ std::string Hex(const unsigned char* bytes, int n) {
 // libdwfl asks for the main file only when it was not given one: never here.
 int FindNoElf(Dwfl_Module*, void**, const char*, Dwarf_Addr, char**, Elf**) { return -1; }
 
-// Where the debug file of a module without DWARF of its own is, looked up
-// as addr2line and gdb do: by build ID under the debug root, then by the
-// .gnu_debuglink name next to the file, in its .debug/ directory and under
-// the debug root. libdwfl's own search (dwfl_standard_find_debuginfo) ends
-// in elfutils' debuginfod client, which would load libcurl and a TLS stack
-// into the program, and ask a server on the network when DEBUGINFOD_URLS is
-// set, as the profile is written: never wanted here.
+// The debug file of a module without DWARF of its own, from
+// DebugFileCandidates. libdwfl's own search (dwfl_standard_find_debuginfo)
+// ends in elfutils' debuginfod client, which would load libcurl and a TLS
+// stack into the program, and ask a server on the network when
+// DEBUGINFOD_URLS is set, as the profile is written: never wanted here.
 int FindDebugFile(Dwfl_Module* module, void** user, const char*, Dwarf_Addr, const char* file_name,
                   const char* debuglink, GElf_Word, char** found) {
   const Libdw& d = LoadedLibdw();
   if (user == nullptr || *user == nullptr) return -1;
   const std::string& debug_root = *static_cast<const std::string*>(*user);
-  std::vector<std::string> candidates;
   const unsigned char* bits = nullptr;
   GElf_Addr vaddr = 0;
   const int n = d.build_id(module, &bits, &vaddr);
-  if (n > 1) {
-    const std::string id = Hex(bits, n);
-    candidates.push_back(debug_root + "/.build-id/" + id.substr(0, 2) + "/" + id.substr(2) +
-                         ".debug");
-  }
-  if (debuglink != nullptr && *debuglink != '\0' && std::strchr(debuglink, '/') == nullptr &&
-      file_name != nullptr) {
-    const std::string path = file_name;
-    const size_t slash = path.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-    for (const std::string& c : {dir + "/" + debuglink, dir + "/.debug/" + debuglink,
-                                 debug_root + dir + "/" + debuglink}) {
-      if (c != path) candidates.push_back(c);
-    }
-  }
-  for (const std::string& c : candidates) {
+  const std::string id = n > 1 ? Hex(bits, n) : "";
+  for (const std::string& c :
+       LineTables::DebugFileCandidates(file_name != nullptr ? file_name : "", id,
+                                       debuglink != nullptr ? debuglink : "", debug_root)) {
     const int fd = open(c.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) continue;
     *found = strdup(c.c_str());  // libdwfl frees it
@@ -205,6 +190,26 @@ struct LineTables::Session {
 };
 
 bool LineTables::Available() { return LoadedLibdw().ok(); }
+
+std::vector<std::string> LineTables::DebugFileCandidates(const std::string& path,
+                                                         const std::string& build_id,
+                                                         const std::string& debuglink,
+                                                         const std::string& debug_root) {
+  std::vector<std::string> candidates;
+  if (build_id.size() > 2) {
+    candidates.push_back(debug_root + "/.build-id/" + build_id.substr(0, 2) + "/" +
+                         build_id.substr(2) + ".debug");
+  }
+  if (!debuglink.empty() && debuglink.find('/') == std::string::npos && !path.empty()) {
+    const size_t slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+    for (const std::string& c : {dir + "/" + debuglink, dir + "/.debug/" + debuglink,
+                                 debug_root + dir + "/" + debuglink}) {
+      if (c != path) candidates.push_back(c);
+    }
+  }
+  return candidates;
+}
 
 LineTables::LineTables(std::unique_ptr<Session> session) : session_(std::move(session)) {}
 LineTables::~LineTables() = default;

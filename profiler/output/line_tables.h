@@ -46,6 +46,15 @@ class LineTables {
   // function's. Empty where the tables say nothing.
   std::vector<SourceFrame> Lookup(uint64_t vaddr) const;
 
+  // Where the debug file of the module at `path` may be, in the order they
+  // are tried: by build ID under `debug_root`, then by its .gnu_debuglink
+  // name next to the file, in its .debug/ directory and under debug_root
+  // (as gdb and addr2line look).
+  static std::vector<std::string> DebugFileCandidates(const std::string& path,
+                                                      const std::string& build_id,
+                                                      const std::string& debuglink,
+                                                      const std::string& debug_root);
+
   // Whether libdw could be loaded in this process (tests).
   static bool Available();
 

@@ -139,7 +139,16 @@ const LineTables* Symbolizer::Lines(size_t index) {
   const ElfSymbols* module = Module(index);
   if (module == nullptr) return nullptr;
   const ElfDwarf& dwarf = module->dwarf();
-  if (!dwarf.in_module && !dwarf.in_build_id_file && !dwarf.debuglink) return nullptr;
+  if (!dwarf.in_module && !dwarf.in_build_id_file) {
+    // A .gnu_debuglink alone (Debian's binaries all carry one) is worth
+    // loading libdw for only when the file it names is there.
+    const std::vector<std::string> candidates =
+        LineTables::DebugFileCandidates(m.path, "", dwarf.debuglink, debug_root_);
+    if (std::none_of(candidates.begin(), candidates.end(),
+                     [](const std::string& c) { return access(c.c_str(), R_OK) == 0; })) {
+      return nullptr;
+    }
+  }
   if (line_reading_ == LineReading::kAuto && dwarf.inflated_bytes > inflate_limit_) {
     const size_t slash = m.path.rfind('/');
     const std::string entry = m.path.substr(slash + 1) + " (" +

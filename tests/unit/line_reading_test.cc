@@ -27,6 +27,26 @@ TEST(LineReadingTest, SectionHeadersTellWhereTheTablesAreAndTheirInflatedSize) {
   EXPECT_FALSE(none->dwarf().in_build_id_file);
 }
 
+// Debian's binaries name their debug file in .gnu_debuglink; where it may
+// be is looked up as gdb does, the build ID first.
+TEST(LineReadingTest, DebuglinkNameAndWhereItsFileMayBe) {
+  const auto bin_true = ElfSymbols::FromFile("/bin/true");
+  ASSERT_TRUE(bin_true);
+  EXPECT_FALSE(bin_true->dwarf().in_module);
+  const std::string& link = bin_true->dwarf().debuglink;
+  if (link.empty()) GTEST_SKIP() << "/bin/true has no .gnu_debuglink here";
+  EXPECT_TRUE(link.ends_with(".debug")) << link;
+  EXPECT_EQ(ElfSymbols::FromFile(LINES_PLUGIN_PATH)->dwarf().debuglink, "");
+
+  EXPECT_EQ(LineTables::DebugFileCandidates("/usr/bin/app", "abcdef", "app.debug", "/dbg"),
+            (std::vector<std::string>{"/dbg/.build-id/ab/cdef.debug", "/usr/bin/app.debug",
+                                      "/usr/bin/.debug/app.debug", "/dbg/usr/bin/app.debug"}));
+  // A link with a directory in it, or naming the file itself, is not followed.
+  EXPECT_TRUE(LineTables::DebugFileCandidates("/a/b", "", "../x.debug", "/dbg").empty());
+  EXPECT_EQ(LineTables::DebugFileCandidates("/a/b", "", "b", "/dbg"),
+            (std::vector<std::string>{"/a/.debug/b", "/dbg/a/b"}));
+}
+
 // The compressed library, loaded: plugin_burn's address resolved under each
 // reading mode.
 class LineReadingModes : public ::testing::Test {
