@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <tuple>
 
 namespace lcprof::tools {
 namespace {
@@ -30,14 +31,24 @@ std::string TempPathFor(const std::string& path) {
   return dir + "." + base + ".lcprof-tmp." + std::to_string(getpid());
 }
 
-// "1234.pb.gz" -> 1234; 0 for any other name.
-pid_t PidOfFinishedFile(const std::string& name) {
-  const size_t digits = name.size() - strlen(kSuffix);
-  if (name.size() <= strlen(kSuffix) || name.compare(digits, std::string::npos, kSuffix) != 0) {
-    return 0;
+// "1234.pb.gz" -> 1234, and "1234.pb.gz.exec2" (an earlier image of 1234,
+// profile_file.h) -> 1234 with *image 2 (0 for the last image); pid 0 for
+// any other name.
+pid_t PidOfFinishedFile(const std::string& name, int* image) {
+  const size_t suffix = name.find(kSuffix);
+  if (suffix == 0 || suffix == std::string::npos) return 0;
+  *image = 0;
+  const std::string rest = name.substr(suffix + strlen(kSuffix));
+  if (!rest.empty()) {
+    if (rest.rfind(".exec", 0) != 0 || rest.size() == 5 || rest.size() > 9) return 0;
+    for (size_t i = 5; i < rest.size(); ++i) {
+      if (rest[i] < '0' || rest[i] > '9') return 0;
+      *image = *image * 10 + (rest[i] - '0');
+    }
+    if (*image == 0) return 0;
   }
   long pid = 0;
-  for (size_t i = 0; i < digits; ++i) {
+  for (size_t i = 0; i < suffix; ++i) {
     if (name[i] < '0' || name[i] > '9' || pid > INT_MAX / 10) return 0;
     pid = pid * 10 + (name[i] - '0');
   }
@@ -163,36 +174,47 @@ std::vector<ProcessProfile> TreeDirectory::Collect(pid_t command_pid,
     while (dirent* e = readdir(d)) names.emplace_back(e->d_name);
     closedir(d);
   }
-  std::vector<pid_t> pids;
+  struct Found {
+    pid_t pid;
+    int image;  // 0: the process's last image; n: the one it set aside as .exec<n>
+    std::string name;
+  };
+  std::vector<Found> found;
   for (const std::string& name : names) {
     if (name == "." || name == "..") continue;
-    if (const pid_t pid = PidOfFinishedFile(name); pid > 0) {
-      pids.push_back(pid);
-    } else if (name.find(".lcprof-root") == std::string::npos) {
-      // The root's claim is left behind by a command that was killed; it
-      // holds no samples. Anything else is a profile its process did not
-      // finish writing.
+    int image = 0;
+    if (const pid_t pid = PidOfFinishedFile(name, &image); pid > 0) {
+      found.push_back({pid, image, name});
+    } else if (name.find(".lcprof-root") == std::string::npos &&
+               name.find(".lcprof-exec.") == std::string::npos) {
+      // The root's claim is left behind by a command that was killed, an
+      // exec marker by an image that was not profiled; neither holds
+      // samples. Anything else is a profile its process did not finish
+      // writing.
       skipped->push_back("lcprof: left out '" + name +
                          "': an unfinished profile (its process died while writing it)");
     }
   }
-  // The command first: the merged profile's first mapping, which pprof
-  // names the profile after, is then the command's program.
-  std::sort(pids.begin(), pids.end(), [command_pid](pid_t a, pid_t b) {
-    return (a == command_pid) != (b == command_pid) ? a == command_pid : a < b;
-  });
+  // The command first, its last image first of all: the merged profile's
+  // first mapping, which pprof names the profile after, is then the
+  // command's program. Earlier images follow in exec order.
+  auto rank = [command_pid](const Found& f) {
+    return std::tuple(f.pid != command_pid, f.pid, f.image != 0, f.image);
+  };
+  std::sort(found.begin(), found.end(),
+            [&rank](const Found& a, const Found& b) { return rank(a) < rank(b); });
   std::vector<ProcessProfile> profiles;
-  for (pid_t pid : pids) {
+  for (const Found& f : found) {
     ProcessProfile p;
-    p.pid = pid;
-    p.command = pid == command_pid;
+    p.pid = f.pid;
+    p.command = f.pid == command_pid;
     std::string why;
-    if (!ReadProfileFile(path_ + "/" + std::to_string(pid) + kSuffix, &p.profile, &why)) {
-      skipped->push_back("lcprof: left out the profile of process " + std::to_string(pid) + ": " +
+    if (!ReadProfileFile(path_ + "/" + f.name, &p.profile, &why)) {
+      skipped->push_back("lcprof: left out the profile of process " + std::to_string(f.pid) + ": " +
                          why);
       continue;
     }
-    collected_.push_back(pid);
+    collected_.push_back(f.name);
     profiles.push_back(std::move(p));
   }
   return profiles;
@@ -200,9 +222,12 @@ std::vector<ProcessProfile> TreeDirectory::Collect(pid_t command_pid,
 
 int TreeDirectory::KeepBeside(const std::string& merged, std::vector<std::string>* failed) {
   int kept = 0;
-  for (pid_t pid : collected_) {
-    const std::string from = path_ + "/" + std::to_string(pid) + kSuffix;
-    const std::string to = merged + "." + std::to_string(pid);
+  for (const std::string& name : collected_) {
+    // "<pid>.pb.gz[.exec<n>]" -> "<merged>.<pid>[.exec<n>]"
+    const size_t suffix = name.find(kSuffix);
+    const std::string from = path_ + "/" + name;
+    const std::string to =
+        merged + "." + name.substr(0, suffix) + name.substr(suffix + strlen(kSuffix));
     std::string why;
     // Across file systems (TMPDIR on tmpfs) rename fails with EXDEV: copy.
     if (rename(from.c_str(), to.c_str()) == 0 || (errno == EXDEV && CopyFile(from, to, &why))) {

@@ -44,18 +44,19 @@ class TreeDirectory {
   std::string OutputPattern() const;
 
   // Reads every finished profile, the command's (`command_pid`) first, then
-  // by pid. Files that cannot be used (a process killed while writing leaves
-  // its temporary file; a file that is not a whole pprof profile) are left
-  // out, with one line each in *skipped.
+  // by pid; a process that exec'd gives one per image (its last first). Files that cannot be used
+  // (a process killed while writing leaves its temporary file; a file that is not a whole pprof
+  // profile) are left out, with one line each in *skipped.
   std::vector<ProcessProfile> Collect(pid_t command_pid, std::vector<std::string>* skipped);
 
-  // Moves each profile Collect read to "<merged>.<pid>". Returns how many
+  // Moves each profile Collect read to "<merged>.<pid>" (an earlier image's
+  // to "<merged>.<pid>.exec<n>"). Returns how many
   // were kept; a failure is one line in *failed.
   int KeepBeside(const std::string& merged, std::vector<std::string>* failed);
 
  private:
   std::string path_;
-  std::vector<pid_t> collected_;
+  std::vector<std::string> collected_;  // file names in the directory
 };
 
 }  // namespace lcprof::tools

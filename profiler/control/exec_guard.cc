@@ -23,6 +23,7 @@
 #include "libcall/signal_guard.h"
 #include "profiler/base/log.h"
 #include "profiler/control/session.h"
+#include "profiler/output/profile_file.h"
 #include "profiler/timers/sample_timer.h"
 
 namespace lcprof {
@@ -69,7 +70,12 @@ void BeforeExec() {
   }
   std::string error;
   StopReport report;
-  if (!StopProfiling(&report, &error)) LogLine("before exec: %s", error.c_str());
+  if (!StopProfiling(&report, &error)) {
+    LogLine("before exec: %s", error.c_str());
+  } else if (report.samples != 0 || report.lost_samples != 0) {
+    // The next image, preloaded again, would write the same file.
+    if (!MarkProfileOfExecingImage(report.path, &error)) LogLine("before exec: %s", error.c_str());
+  }
   DrainPendingSigprof();
   if (const char* out = getenv("LCPROF_OUT"); out != nullptr && *out != '\0') {
     g_resume = report.options;

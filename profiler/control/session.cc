@@ -36,6 +36,7 @@
 #include "profiler/control/secure_process.h"
 #include "profiler/control/snapshot.h"
 #include "profiler/output/pprof_writer.h"
+#include "profiler/output/profile_file.h"
 #include "profiler/output/symbolizer.h"
 #include "profiler/output/unloaded_modules.h"
 #include "profiler/sampling/sample_storage.h"
@@ -244,7 +245,11 @@ bool StopLocked(StopReport* report, std::string* error) {
     NameForkedChildFile(s.get());
     if (report != nullptr) report->options = s->options;
   }
-  if (!s->options.write_if_empty && totals.samples == 0 && lost == 0) return true;
+  if (!s->options.write_if_empty && totals.samples == 0 && lost == 0) {
+    KeepProfileOfEarlierImage(s->path);
+    return true;
+  }
+  SetAsideProfileOfEarlierImage(s->path);
   // The last, partial period's numbered file, before the whole run's.
   if (s->options.period_nanos != 0 && !WritePeriodProfile(ViewOf(*s), /*final=*/true, error)) {
     LogLine("%s", error->c_str());

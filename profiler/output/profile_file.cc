@@ -39,7 +39,42 @@ uint64_t Nonce(int attempt) {
   return n + static_cast<uint64_t>(attempt);
 }
 
+std::string ExecMarkerName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  return dir + "." + base + ".lcprof-exec." + std::to_string(getpid());
+}
+
 }  // namespace
+
+bool MarkProfileOfExecingImage(const std::string& path, std::string* error) {
+  const std::string marker = ExecMarkerName(path);
+  const size_t slash = path.rfind('/');
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  unlink(marker.c_str());  // an earlier exec's, whose profile was not set aside
+  if (symlink(base.c_str(), marker.c_str()) == 0) return true;
+  *error = "cannot create '" + marker + "': " + strerror(errno);
+  return false;
+}
+
+std::string SetAsideProfileOfEarlierImage(const std::string& path) {
+  const std::string marker = ExecMarkerName(path);
+  char target[8];
+  if (readlink(marker.c_str(), target, sizeof target) < 0) return "";  // the usual case
+  unlink(marker.c_str());
+  // Names are taken in order, and only this process writes its own: the
+  // first free one keeps the images in exec order.
+  for (int n = 1; n < 1000; ++n) {
+    const std::string aside = path + ".exec" + std::to_string(n);
+    if (access(aside.c_str(), F_OK) == 0 || errno != ENOENT) continue;
+    if (rename(path.c_str(), aside.c_str()) == 0) return aside;
+    return "";
+  }
+  return "";
+}
+
+void KeepProfileOfEarlierImage(const std::string& path) { unlink(ExecMarkerName(path).c_str()); }
 
 int CreateProfileTemp(const std::string& path, std::string* temp_path, std::string* error) {
   int err = EEXIST;

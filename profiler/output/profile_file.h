@@ -23,4 +23,17 @@ int CreateProfileTemp(const std::string& path, std::string* temp_path, std::stri
 // Returns false with *error set when the rename fails.
 bool PublishProfileTemp(const std::string& temp_path, const std::string& path, std::string* error);
 
+// A process that execs keeps one profile per image. The image that execs
+// writes its profile under the session's name as usual and leaves a marker
+// beside it, the symlink `.<base>.lcprof-exec.<pid>` -> `<base>`; the next
+// image of the same process (same pid), preloaded again, moves that profile
+// to `<path>.exec<N>` (the first N from 1 not taken) before it writes its
+// own, and removes the marker. An image that is not preloaded leaves both
+// as they are: the profile under its name holds the earlier image.
+bool MarkProfileOfExecingImage(const std::string& path, std::string* error);
+// Returns where the earlier image's profile went, "" when there was none.
+std::string SetAsideProfileOfEarlierImage(const std::string& path);
+// For an image that writes no profile: the earlier one stays under `path`.
+void KeepProfileOfEarlierImage(const std::string& path);
+
 }  // namespace lcprof

@@ -164,6 +164,45 @@ TEST(TreeTest, AScriptOfSeveralProgramsYieldsOneLabelledProfile) {
   EXPECT_EQ(one.out.find("gamma_hot"), std::string::npos) << one.out;
 }
 
+// A process that execs keeps the samples of every image: under record both
+// are in the merged profile with the same pid and their own program label;
+// with LD_PRELOAD alone the earlier image's file is set aside as .exec1.
+TEST(TreeTest, EveryImageOfAProcessThatExecsKeepsItsSamples) {
+  TempDir dir;
+  const std::string out = dir.File("exec.pb.gz");
+  RunResult r = RunProgram(
+      {LCPROF_CLI_PATH, "record", "-o", out, "--", TREE_ALPHA_PATH, "0.4", TREE_BETA_PATH, "0.4"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(dir.List(), (std::vector<std::string>{"exec.pb.gz"}));
+  std::map<std::string, std::set<long long>> pids_of_leaf;
+  std::map<std::string, std::string> program_of_leaf;
+  for (const LabelledSample& s : Samples(Read(out))) {
+    if (s.leaf.find("_hot") == std::string::npos) continue;
+    pids_of_leaf[s.leaf].insert(s.num.at("pid"));
+    program_of_leaf[s.leaf] = s.str.at("program");
+  }
+  ASSERT_EQ(pids_of_leaf["alpha_hot"].size(), 1u) << r.err;
+  EXPECT_EQ(pids_of_leaf["alpha_hot"], pids_of_leaf["beta_hot"]);
+  EXPECT_EQ(program_of_leaf["alpha_hot"], "tree_alpha");
+  EXPECT_EQ(program_of_leaf["beta_hot"], "tree_beta");
+
+  TempDir plain;
+  const std::string file = plain.File("p.pb.gz");
+  r = RunProgram({TREE_ALPHA_PATH, "0.3", TREE_BETA_PATH, "0.3"},
+                 {{"LD_PRELOAD", LCPROF_LIB_PATH}, {"LCPROF_OUT", file}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(plain.List(), (std::vector<std::string>{"p.pb.gz", "p.pb.gz.exec1"}));
+  auto leaves = [](const std::string& path) {
+    std::set<std::string> hot;
+    for (const LabelledSample& s : Samples(Read(path))) {
+      if (s.leaf.find("_hot") != std::string::npos) hot.insert(s.leaf);
+    }
+    return hot;
+  };
+  EXPECT_EQ(leaves(file), std::set<std::string>{"beta_hot"});
+  EXPECT_EQ(leaves(file + ".exec1"), std::set<std::string>{"alpha_hot"});
+}
+
 TEST(TreeTest, PerProcessKeepsEachProcesssFileBesideTheMergedOne) {
   TempDir dir;
   const std::string script = FourProgramsScript(dir);

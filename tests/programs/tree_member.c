@@ -1,11 +1,13 @@
 /* One member of a process tree for tests/e2e/tree_test.cc, built three times
  * (tree_alpha, tree_beta, tree_gamma) so that each program burns its CPU in
  * functions of its own name: `tree_alpha SECONDS` spends SECONDS of CPU in
- * alpha_hot <- alpha_caller <- main. */
+ * alpha_hot <- alpha_caller <- main. `tree_alpha SECONDS PROGRAM ARGS...` then
+ * execs PROGRAM (the same process, a new image). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #define NOINLINE __attribute__((noinline))
 #define CONCAT2(a, b) a##b
@@ -41,5 +43,10 @@ NOINLINE void CALLER(double seconds) {
 
 int main(int argc, char** argv) {
   CALLER(argc > 1 ? atof(argv[1]) : 0.3);
+  if (argc > 2) {
+    execv(argv[2], &argv[2]);
+    perror("execv");
+    return 127;
+  }
   return 0;
 }
