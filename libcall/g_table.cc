@@ -66,7 +66,9 @@ void UnregisterG(uint64_t g) {
   s.handle.compare_exchange_strong(expected, 0, std::memory_order_acq_rel);
 }
 
-bool LookupGStack(uint64_t g, uintptr_t* lo, uintptr_t* hi) {
+// Called by the SIGPROF handler: not TSan-instrumented (its atomics inline
+// as plain instructions), like the other signal-context code.
+__attribute__((no_sanitize("thread"))) bool LookupGStack(uint64_t g, uintptr_t* lo, uintptr_t* hi) {
   uint64_t slot = g & kSlotMask;
   if (slot == 0 || slot > kMaxGs) return false;
   const Slot& s = g_slots[slot - 1];
