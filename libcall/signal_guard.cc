@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "libcall/libc_symbols.h"
 #include "libcall/next_symbols.h"
 #include "libcall/record.h"
 #include "libcall/signal_mask.h"
@@ -296,7 +297,13 @@ bool OwnSignal(int sig, void (*handler)(int, siginfo_t*, void*)) {
   // Every asynchronous signal waits while lcprof's handler runs: a program
   // handler run inside it could leave by longjmp and abandon it halfway.
   FillAsynchronousSignals(&mine.sa_mask);
-  if (Next().sigaction(sig, &mine, nullptr) != 0) return false;
+  // Into the kernel through libc's own sigaction: a runtime loaded after
+  // lcprof that interposes sigaction (TSan's, in a TSan-built program) would
+  // otherwise wrap the handler and run it late, at the runtime's own safe
+  // points, far from where the signal interrupted.
+  auto* install = reinterpret_cast<decltype(Next().sigaction)>(LookUpLibcSymbol("sigaction"));
+  if (install == nullptr) install = Next().sigaction;
+  if (install(sig, &mine, nullptr) != 0) return false;
   g_owner[sig].store(handler, std::memory_order_release);
   AddOwnedSignal(sig);
   // From now on `sig` is never blocked in the kernel (signal_mask.h); on this
