@@ -10,7 +10,8 @@
 //  - case-specific truths (child processes' profiles, no samples lost to a
 //    stale stack after siglongjmp).
 // Usage (one ctest test per case and timer, tests/stress/CMakeLists.txt):
-//   stress_test --case=NAME --timer=thread|itimer --hz=N -- PROGRAM ARGS...
+//   stress_test --case=NAME --timer=thread|itimer --hz=N [--period=SECONDS]
+//               -- PROGRAM ARGS...
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -80,6 +81,7 @@ const std::map<std::string, Case>& Cases() {
 
 struct Config {
   std::string name, timer, hz;
+  std::string period;  // LCPROF_PERIOD, when set: snapshots written while the program runs
   std::vector<std::string> argv;
 };
 Config g_config;
@@ -161,6 +163,7 @@ TEST(Stress, ProgramUnchangedAndProfileNamesItsFunctions) {
                                             {"LCPROF_OUT", profile},
                                             {"LCPROF_TIMER", g_config.timer},
                                             {"LCPROF_HZ", g_config.hz}};
+  if (!g_config.period.empty()) env["LCPROF_PERIOD"] = g_config.period;
   if (SanitizerBuild()) {
     // A sanitizer build: its runtime is preloaded too, ASan's ahead of
     // liblcprof.so, TSan's after it (tests/stress/CMakeLists.txt). Leak
@@ -195,6 +198,18 @@ TEST(Stress, ProgramUnchangedAndProfileNamesItsFunctions) {
         << limited << " of " << total << " samples end in " << c.limited_frame << "; "
         << Describe(p);
   }
+  if (!g_config.period.empty()) {
+    // Each period's profile (stress.N.pb.gz), written by lcprof's control
+    // thread while the program ran, decodes and is consistent.
+    int periods = 0;
+    for (const auto& name : dir.List()) {
+      if (name == "stress.pb.gz" || name.rfind("stress.", 0) != 0) continue;
+      const DecodedProfile period = DecodeProfile(dir.File(name));
+      EXPECT_TRUE(period.read && period.consistent) << name << ": " << period.error;
+      periods++;
+    }
+    EXPECT_GT(periods, 0) << "no period's profile was written";
+  }
   if (c.children_profiles) {
     long long child_samples = 0;
     int files = 0;
@@ -225,6 +240,7 @@ int main(int argc, char** argv) {
     if (a.rfind("--case=", 0) == 0) c.name = a.substr(7);
     if (a.rfind("--timer=", 0) == 0) c.timer = a.substr(8);
     if (a.rfind("--hz=", 0) == 0) c.hz = a.substr(5);
+    if (a.rfind("--period=", 0) == 0) c.period = a.substr(9);
   }
   return RUN_ALL_TESTS();
 }
