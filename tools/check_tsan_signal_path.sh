@@ -24,7 +24,9 @@ objdump -d --no-show-raw-insn "$lib" | awk '
   }
   END {
     n = 0
-    for (f in known) if (f ~ /OnProfSignal|lcprof_signal_trampoline/) { queue[n++] = f; from[f] = "" }
+    for (f in known) {
+      if (f ~ /OnProfSignal|lcprof_signal_trampoline/) { queue[n++] = f; from[f] = "" }
+    }
     if (n == 0) { print "check_tsan_signal_path: no SIGPROF handler found"; exit 2 }
     bad = 0
     for (i = 0; i < n; i++) {
