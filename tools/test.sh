@@ -2,8 +2,8 @@
 # Quick start, test suite: everything CI runs (.ci/run execs this), each part
 # doing its own set-up (packages, configure, build):
 #  1. every ctest test of the main build, the stress suite included;
-#  2. the unit and stress tests built with ASan+UBSan, and the unit tests
-#     with TSan (tools/sanitize.sh);
+#  2. the unit and stress tests built with ASan+UBSan, and with TSan
+#     (tools/sanitize.sh);
 #  3. each libFuzzer target for a bounded time (tools/fuzz.sh).
 # Every part runs; the run fails if any did. Left out: the ctest labels
 # `bench` (a harness smoke test, docs/benchmarks.md) and `soak` (the stress
