@@ -74,7 +74,8 @@ const char* LibcallName(LibcallId id);
 // each follows its plain call's selection but jumps to its own real function.
 inline constexpr size_t kBypassWords =
     static_cast<size_t>(LibcallId::kCount) + static_cast<size_t>(RedirectedForwarder::kCount);
-extern std::atomic<uintptr_t> g_libcall_bypass[kBypassWords];
+// (Named for assembly: the entry stubs of entry_stubs.h load it.)
+extern std::atomic<uintptr_t> g_libcall_bypass[kBypassWords] asm("lcprof_libcall_bypass");
 inline constexpr size_t BypassIndex(LibcallId id) { return static_cast<size_t>(id); }
 inline constexpr size_t BypassIndex(RedirectedForwarder f) {
   return static_cast<size_t>(LibcallId::kCount) + static_cast<size_t>(f);

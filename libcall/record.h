@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -55,7 +56,9 @@ struct ThreadState {
   int depth;                            // program handlers running (signal_guard.h)
   uintptr_t current_g;                  // the G the thread runs, 0: the thread itself
 };
-extern __thread ThreadState t_libcall_state __attribute__((tls_model("initial-exec")));
+// (Named for assembly: ClearRecordZero reaches it by its GOT slot.)
+extern __thread ThreadState t_libcall_state asm("lcprof_libcall_state")
+    __attribute__((tls_model("initial-exec")));
 
 // Record::fn values from here on are pointers to static strings (regions
 // entered through the public API), below it LibcallId values.
@@ -97,12 +100,9 @@ inline void SetCurrentG(uintptr_t g) { t_libcall_state.current_g = g; }
 // C++ exception or thread cancellation through a wrapper that clears
 // nothing) and the record is taken over; otherwise every later call of the
 // thread would look nested and record nothing.
-inline bool Enter(Record& r, uintptr_t fn, uintptr_t pc, uintptr_t sp, uintptr_t fp) {
-  if (const uintptr_t in_force = SpOf(r).load(std::memory_order_relaxed); in_force != 0) {
-    if (in_force == kSpClaimed || in_force >= sp || r.g != CurrentG()) {
-      return false;  // nested: the outer record stays in force (writer rule 1)
-    }
-  }
+// Writes a record that the caller found free (or takes over): the claim,
+// the fields, then sp (writer rule 2).
+inline void Publish(Record& r, uintptr_t fn, uintptr_t pc, uintptr_t sp, uintptr_t fp) {
   SpOf(r).store(kSpClaimed, std::memory_order_relaxed);
   std::atomic_signal_fence(std::memory_order_seq_cst);
   r.g = CurrentG();
@@ -111,7 +111,26 @@ inline bool Enter(Record& r, uintptr_t fn, uintptr_t pc, uintptr_t sp, uintptr_t
   r.fn = fn;
   std::atomic_signal_fence(std::memory_order_release);
   SpOf(r).store(sp, std::memory_order_relaxed);
+}
+
+inline bool Enter(Record& r, uintptr_t fn, uintptr_t pc, uintptr_t sp, uintptr_t fp) {
+  if (const uintptr_t in_force = SpOf(r).load(std::memory_order_relaxed); in_force != 0) {
+    if (in_force == kSpClaimed || in_force >= sp || r.g != CurrentG()) {
+      return false;  // nested: the outer record stays in force (writer rule 1)
+    }
+  }
+  Publish(r, fn, pc, sp, fp);
   return true;
+}
+
+// The wrappers' hot path: true when the thread runs its own code (depth 0)
+// and no record is in force there, i.e. when the call may publish
+// records[0] without any of Enter's checks. One branch on two TLS words;
+// everything else (nesting, a stale record to take over, program signal
+// handlers) is left to Enter and ThisThreadRecord.
+inline bool FreeAtDepthZero() {
+  const uintptr_t sp = SpOf(t_libcall_state.records[0]).load(std::memory_order_relaxed);
+  return (sp | static_cast<unsigned>(t_libcall_state.depth)) == 0;
 }
 
 inline bool Enter(Record& r, LibcallId fn, uintptr_t pc, uintptr_t sp, uintptr_t fp) {
@@ -123,6 +142,21 @@ inline void Leave(Record& r, bool recorded) {
     std::atomic_signal_fence(std::memory_order_seq_cst);
     SpOf(r).store(0, std::memory_order_relaxed);
   }
+}
+
+// Leave for a record published in records[0] on the hot path (forwarder.h),
+// written in assembly only so that the compiler keeps no register across
+// the wrapped call for it: the TLS offset is loaded again from the GOT after
+// the call instead of being saved in a callee-saved register (a push, a pop
+// and a stack adjustment per call). A compiler barrier, like Leave's fence.
+inline void ClearRecordZero() {
+  uintptr_t offset;
+  asm volatile(
+      "mov lcprof_libcall_state@GOTTPOFF(%%rip), %0\n\t"
+      "movq $0, %%fs:%c1(%0)"
+      : "=&r"(offset)
+      : "i"(offsetof(ThreadState, records) + offsetof(Record, sp))
+      : "memory");
 }
 
 // Reader side: a consistent copy of the record, or sp == 0 when none is in force.

@@ -11,16 +11,26 @@ namespace lcprof::libcall {
 
 class Scope {
  public:
-  Scope(LibcallId fn, uintptr_t caller_pc, uintptr_t caller_sp, uintptr_t caller_fp)
-      : record_(ThisThreadRecord()),
-        recorded_(LibcallEnabled(fn) && Enter(record_, fn, caller_pc, caller_sp, caller_fp)) {}
-  ~Scope() { Leave(record_, recorded_); }
+  // The hot path (records[0] free, the common case) publishes directly;
+  // anything else goes through ThisThreadRecord and Enter (record.h).
+  Scope(LibcallId fn, uintptr_t caller_pc, uintptr_t caller_sp, uintptr_t caller_fp) {
+    if (!LibcallEnabled(fn)) return;
+    const auto id = static_cast<uintptr_t>(fn);
+    if (FreeAtDepthZero()) [[likely]] {
+      record_ = &t_libcall_state.records[0];
+      Publish(*record_, id, caller_pc, caller_sp, caller_fp);
+    } else if (Record& r = ThisThreadRecord(); Enter(r, id, caller_pc, caller_sp, caller_fp)) {
+      record_ = &r;
+    }
+  }
+  ~Scope() {
+    if (record_ != nullptr) Leave(*record_, true);
+  }
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;
 
  private:
-  Record& record_;
-  bool recorded_;
+  Record* record_ = nullptr;  // the record this call wrote, which it alone clears
 };
 
 }  // namespace lcprof::libcall

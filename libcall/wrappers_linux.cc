@@ -15,6 +15,8 @@
 #include <new>
 
 #include "lcprof/libcall.h"
+#include "libcall/entry_stubs.h"
+#include "libcall/forwarder.h"
 #include "libcall/g_table.h"
 #include "libcall/next_symbols.h"
 #include "libcall/scope.h"
@@ -27,52 +29,44 @@ using lcprof::libcall::Next;
 
 #define LCPROF_EXPORT extern "C" __attribute__((visibility("default")))
 
-// A forwarder's hot path, written out rather than through a Scope object so
-// that both paths that record nothing end in a tail jump and only the
-// record's address lives across the call:
-//  - not selected (LibcallBypass): one load, then a jump to the real function;
-//  - nested under a record in force (writer rule 1): a jump as well;
-//  - otherwise publish the record, call, clear it (record.h's Enter/Leave).
-#define LCPROF_FORWARDER_BODY(ret, id, bypass_index, field, params, args)                   \
-  if (const uintptr_t bypass = lcprof::libcall::LibcallBypassAt(bypass_index); bypass != 0) \
-      [[unlikely]] {                                                                        \
-    return reinterpret_cast<ret(*) params>(bypass) args;                                    \
-  }                                                                                         \
-  lcprof::libcall::Record& record = lcprof::libcall::ThisThreadRecord();                    \
-  const auto real = lcprof::libcall::NextFunction(&lcprof::libcall::NextSymbols::field);    \
-  if (!lcprof::libcall::Enter(                                                              \
-          record, id, reinterpret_cast<uintptr_t>(__builtin_return_address(0)),             \
-          reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) + 2 * sizeof(uintptr_t),  \
-          *reinterpret_cast<const uintptr_t*>(__builtin_frame_address(0)))) {               \
-    return real args;                                                                       \
-  }                                                                                         \
-  ret result = real args;                                                                   \
-  lcprof::libcall::Leave(record, true);                                                     \
-  return result;
-#define LCPROF_PLAIN_FORWARDER_BODY(ret, name, params, args) \
-  LCPROF_FORWARDER_BODY(ret, LibcallId::k_##name,            \
-                        lcprof::libcall::BypassIndex(LibcallId::k_##name), name, params, args)
-#define LCPROF_DEFINE_FORWARDER(ret, name, params, args)                 \
-  LCPROF_EXPORT ret name params{LCPROF_PLAIN_FORWARDER_BODY(             \
-      ret, name, params, args)} LCPROF_EXPORT ret lcprof_##name params { \
-    LCPROF_PLAIN_FORWARDER_BODY(ret, name, params, args)                 \
+// The forwarders: an entry stub per exported name (entry_stubs.h), which
+// jumps to the real function when the call is not selected, and otherwise to
+// one recording body (forwarder.h) shared by the interposer and the API
+// function. The stubs are emitted from inside EmitEntryStubs (never called;
+// see LCPROF_ENTRY_STUB_ASM).
+#define LCPROF_DEFINE_FORWARDER_BODY(ret, name, params, args)                      \
+  extern "C" __attribute__((visibility("hidden"))) ret lcprof_body_##name params { \
+    LCPROF_RECORDING_BODY(ret, LibcallId::k_##name, name, args)                    \
   }
-LCPROF_FORWARDED_CALLS(LCPROF_DEFINE_FORWARDER)
-#undef LCPROF_DEFINE_FORWARDER
-#undef LCPROF_PLAIN_FORWARDER_BODY
+LCPROF_FORWARDED_CALLS(LCPROF_DEFINE_FORWARDER_BODY)
+#undef LCPROF_DEFINE_FORWARDER_BODY
 
-// The redirected forwarders record as their plain call, and bypass to their
-// own real function (one load decides, as above).
-#define LCPROF_DEFINE_REDIRECTED_FORWARDER(ret, symbol, field, plain, params, args)           \
-  LCPROF_EXPORT ret symbol params {                                                           \
-    LCPROF_FORWARDER_BODY(                                                                    \
-        ret, LibcallId::k_##plain,                                                            \
-        lcprof::libcall::BypassIndex(lcprof::libcall::RedirectedForwarder::k_##field), field, \
-        params, args)                                                                         \
+// The redirected forwarders record as their plain call and forward to their
+// own real function.
+#define LCPROF_DEFINE_REDIRECTED_BODY(ret, symbol, field, plain, params, args)      \
+  extern "C" __attribute__((visibility("hidden"))) ret lcprof_body_##field params { \
+    LCPROF_RECORDING_BODY(ret, LibcallId::k_##plain, field, args)                   \
   }
-LCPROF_REDIRECTED_FORWARDERS(LCPROF_DEFINE_REDIRECTED_FORWARDER)
-#undef LCPROF_DEFINE_REDIRECTED_FORWARDER
-#undef LCPROF_FORWARDER_BODY
+LCPROF_REDIRECTED_FORWARDERS(LCPROF_DEFINE_REDIRECTED_BODY)
+#undef LCPROF_DEFINE_REDIRECTED_BODY
+
+namespace {
+
+[[gnu::used]] void EmitEntryStubs() {
+  using lcprof::libcall::BypassIndex;
+#define LCPROF_EMIT_STUBS(ret, name, params, args)                                   \
+  LCPROF_ENTRY_STUB_ASM(name, BypassIndex(LibcallId::k_##name), lcprof_body_##name); \
+  LCPROF_ENTRY_STUB_ASM(lcprof_##name, BypassIndex(LibcallId::k_##name), lcprof_body_##name);
+  LCPROF_FORWARDED_CALLS(LCPROF_EMIT_STUBS)
+#undef LCPROF_EMIT_STUBS
+#define LCPROF_EMIT_REDIRECTED_STUB(ret, symbol, field, plain, params, args)                  \
+  LCPROF_ENTRY_STUB_ASM(symbol, BypassIndex(lcprof::libcall::RedirectedForwarder::k_##field), \
+                        lcprof_body_##field);
+  LCPROF_REDIRECTED_FORWARDERS(LCPROF_EMIT_REDIRECTED_STUB)
+#undef LCPROF_EMIT_REDIRECTED_STUB
+}
+
+}  // namespace
 
 namespace {
 

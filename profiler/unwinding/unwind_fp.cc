@@ -1,6 +1,7 @@
 // Frame-pointer walking; see unwind_fp.h for the bounds rules.
 #include "profiler/unwinding/unwind_fp.h"
 
+#include "libcall/entry_stubs.h"
 #include "profiler/unwinding/code_modules.h"
 #include "profiler/unwinding/sample.h"
 #include "profiler/unwinding/stack_window.h"
@@ -46,10 +47,12 @@ namespace {
 
 // Where the return address sits when the interrupted pc has no frame of its
 // own yet (or any more): bytes from sp, or -1 when rbp is its frame base.
+// A wrapper's entry stub (libcall/entry_stubs.h) pushes nothing at all.
 // Reads the code at pc and, on the same page, the byte before it: only for a
 // pc inside a loaded module (a pc the thread was executing there is mapped;
 // anything else, a JIT's or a corrupt context's, is not read).
 int FramelessReturnSlot(uintptr_t pc) {
+  if (libcall::InEntryStub(pc)) return 0;  // a wrapper's entry stub never has a frame
   CodeModule module;
   if (!FindCodeModule(pc, &module) || pc + 4 > module.hi) return -1;
   const auto* code = reinterpret_cast<const uint8_t*>(pc);
