@@ -1,13 +1,21 @@
 // What a libcall wrapper adds to a call: each wrapped call measured through
-// the lcprof_* API against the same libc function called through a pointer
-// (as a PLT call reaches it). Run:
+// the lcprof_* API against the same libc function, both called through a
+// pointer (as a PLT call, or -fno-plt code, reaches a function: one
+// indirect call either way). Run:
 //   build/bin/libcall_bench --benchmark_repetitions=10 --benchmark_report_aggregates_only=true
-// Figures and the machine they came from: docs/libcall.md.
+// and, for the path of a call LCPROF_LIBCALLS does not select (the wrapper
+// then only forwards: the selection is applied by the library's
+// constructor when LCPROF_OUT is set):
+//   LCPROF_OUT=/tmp/bench.pb.gz LCPROF_LIBCALLS=none build/bin/libcall_bench ...
+// Figures and the machine they came from: docs/libcall.md, docs/benchmarks.md.
 #include <benchmark/benchmark.h>
 #include <dlfcn.h>
 #include <lcprof/libcall.h>
 #include <pthread.h>
 #include <unistd.h>
+
+#include <cstdlib>
+#include <string>
 
 namespace {
 
@@ -17,6 +25,22 @@ Fn LibcFunction(const char* name) {
   return reinterpret_cast<Fn>(dlsym(libc, name));
 }
 
+// The wrapper through a pointer the compiler cannot see through, as the
+// libc function is reached above.
+// Which path the wrapped runs took: LCPROF_LIBCALLS as the library applied it.
+void Label(benchmark::State& state) {
+  const char* sel = getenv("LCPROF_LIBCALLS");
+  state.SetLabel(sel != nullptr && getenv("LCPROF_OUT") != nullptr
+                     ? std::string("LCPROF_LIBCALLS=") + sel
+                     : "all selected");
+}
+
+template <typename Fn>
+Fn Opaque(Fn fn) {
+  benchmark::DoNotOptimize(fn);
+  return fn;
+}
+
 void BM_GetpidDirect(benchmark::State& state) {
   auto fn = LibcFunction<pid_t (*)()>("getpid");
   for (auto _ : state) benchmark::DoNotOptimize(fn());
@@ -24,7 +48,9 @@ void BM_GetpidDirect(benchmark::State& state) {
 BENCHMARK(BM_GetpidDirect);
 
 void BM_GetpidWrapped(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(lcprof_getpid());
+  Label(state);
+  auto fn = Opaque(&lcprof_getpid);
+  for (auto _ : state) benchmark::DoNotOptimize(fn());
 }
 BENCHMARK(BM_GetpidWrapped);
 
@@ -40,13 +66,62 @@ void BM_MutexLockUnlockDirect(benchmark::State& state) {
 BENCHMARK(BM_MutexLockUnlockDirect);
 
 void BM_MutexLockUnlockWrapped(benchmark::State& state) {
+  Label(state);
+  auto lock = Opaque(&lcprof_pthread_mutex_lock);
+  auto unlock = Opaque(&lcprof_pthread_mutex_unlock);
   pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
   for (auto _ : state) {
-    lcprof_pthread_mutex_lock(&m);
-    lcprof_pthread_mutex_unlock(&m);
+    lock(&m);
+    unlock(&m);
   }
 }
 BENCHMARK(BM_MutexLockUnlockWrapped);
+
+// The floor of any wrapper that regains control after the call (as the
+// contract's rule 3 requires, to clear the record): one more call level,
+// with no record at all: `sub $8,%rsp; call *real; add $8,%rsp; ret`.
+extern "C" {
+void* bench_real_lock;
+void* bench_real_unlock;
+int bench_call_level_lock(pthread_mutex_t* m);
+int bench_call_level_unlock(pthread_mutex_t* m);
+}
+asm(".text\n"
+    ".p2align 4\n"
+    "bench_call_level_lock:\n"
+    "  .cfi_startproc\n"
+    "  sub $8, %rsp\n"
+    "  .cfi_adjust_cfa_offset 8\n"
+    "  call *bench_real_lock(%rip)\n"
+    "  add $8, %rsp\n"
+    "  .cfi_adjust_cfa_offset -8\n"
+    "  ret\n"
+    "  .cfi_endproc\n"
+    ".p2align 4\n"
+    "bench_call_level_unlock:\n"
+    "  .cfi_startproc\n"
+    "  sub $8, %rsp\n"
+    "  .cfi_adjust_cfa_offset 8\n"
+    "  call *bench_real_unlock(%rip)\n"
+    "  add $8, %rsp\n"
+    "  .cfi_adjust_cfa_offset -8\n"
+    "  ret\n"
+    "  .cfi_endproc\n");
+
+void BM_MutexLockUnlockCallLevelOnly(benchmark::State& state) {
+  bench_real_lock =
+      reinterpret_cast<void*>(LibcFunction<int (*)(pthread_mutex_t*)>("pthread_mutex_lock"));
+  bench_real_unlock =
+      reinterpret_cast<void*>(LibcFunction<int (*)(pthread_mutex_t*)>("pthread_mutex_unlock"));
+  auto lock = Opaque(&bench_call_level_lock);
+  auto unlock = Opaque(&bench_call_level_unlock);
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+  for (auto _ : state) {
+    lock(&m);
+    unlock(&m);
+  }
+}
+BENCHMARK(BM_MutexLockUnlockCallLevelOnly);
 
 void BM_ErrnoLocationDirect(benchmark::State& state) {
   auto fn = LibcFunction<int* (*)()>("__errno_location");
@@ -55,7 +130,9 @@ void BM_ErrnoLocationDirect(benchmark::State& state) {
 BENCHMARK(BM_ErrnoLocationDirect);
 
 void BM_ErrnoLocationWrapped(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(lcprof_errno_location());
+  Label(state);
+  auto fn = Opaque(&lcprof_errno_location);
+  for (auto _ : state) benchmark::DoNotOptimize(fn());
 }
 BENCHMARK(BM_ErrnoLocationWrapped);
 
@@ -67,8 +144,10 @@ void BM_ClockGettimeDirect(benchmark::State& state) {
 BENCHMARK(BM_ClockGettimeDirect);
 
 void BM_ClockGettimeWrapped(benchmark::State& state) {
+  Label(state);
+  auto fn = Opaque(&lcprof_clock_gettime);
   timespec ts;
-  for (auto _ : state) benchmark::DoNotOptimize(lcprof_clock_gettime(CLOCK_MONOTONIC, &ts));
+  for (auto _ : state) benchmark::DoNotOptimize(fn(CLOCK_MONOTONIC, &ts));
 }
 BENCHMARK(BM_ClockGettimeWrapped);
 
