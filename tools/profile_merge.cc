@@ -325,6 +325,7 @@ int MergeProfiles(const std::vector<ProcessProfile>& processes, Profile* out,
   std::vector<std::string> per_process;
   SampleCounts total;
   int merged = 0;
+  std::set<pid_t> merged_pids;  // a process that exec'd gave one profile per image
   for (const ProcessProfile& p : processes) {
     std::string why;
     if (!merger.Add(p.pid, p.profile, &why)) {
@@ -333,6 +334,7 @@ int MergeProfiles(const std::vector<ProcessProfile>& processes, Profile* out,
       continue;
     }
     ++merged;
+    merged_pids.insert(p.pid);
     const SampleCounts c = CountSamples(p.profile);
     total.samples += c.samples;
     total.lost += c.lost;
@@ -341,7 +343,8 @@ int MergeProfiles(const std::vector<ProcessProfile>& processes, Profile* out,
                           (p.command ? ", the command" : "") + "): " + CountsText(c));
   }
   std::vector<std::string> comments;
-  comments.push_back("lcprof: " + std::to_string(merged) + " process" + (merged == 1 ? "" : "es") +
+  const size_t pids = merged_pids.size();
+  comments.push_back("lcprof: " + std::to_string(pids) + " process" + (pids == 1 ? "" : "es") +
                      " merged by lcprof record: " + CountsText(total));
   comments.insert(comments.end(), per_process.begin(), per_process.end());
   if (!processes.empty() && processes[0].command) {
@@ -355,7 +358,7 @@ int MergeProfiles(const std::vector<ProcessProfile>& processes, Profile* out,
     }
   }
   merger.Finish(comments);
-  return merged;
+  return static_cast<int>(pids);
 }
 
 }  // namespace lcprof::tools

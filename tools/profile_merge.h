@@ -50,8 +50,9 @@ struct ProcessProfile {
 // earliest start, duration_nanos reaches to the latest end; drop_frames and
 // keep_frames are the union (`|`) of the distinct ones given. Comments: one
 // for the tree, one per process (pid, program, samples, lost), then the
-// root's own comments, prefixed with its pid. Returns how many profiles
-// were merged.
+// root's own comments, prefixed with its pid. Returns how many processes
+// (distinct pids: a process that exec'd gives one profile per image) were
+// merged.
 int MergeProfiles(const std::vector<ProcessProfile>& processes, perftools::profiles::Profile* out,
                   std::vector<std::string>* skipped);
 

@@ -174,6 +174,7 @@ TEST(TreeTest, EveryImageOfAProcessThatExecsKeepsItsSamples) {
       {LCPROF_CLI_PATH, "record", "-o", out, "--", TREE_ALPHA_PATH, "0.4", TREE_BETA_PATH, "0.4"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(dir.List(), (std::vector<std::string>{"exec.pb.gz"}));
+  EXPECT_NE(r.err.find("lcprof: 1 process, "), std::string::npos) << r.err;  // two images
   std::map<std::string, std::set<long long>> pids_of_leaf;
   std::map<std::string, std::string> program_of_leaf;
   for (const LabelledSample& s : Samples(Read(out))) {
