@@ -2,6 +2,13 @@
 // unwinders.cmake), and the guard that keeps libunwind off the loader's lock
 // in signal context. The gate deciding which frames may be stepped is in
 // unwind_walk.cc.
+//
+// libunwind's own FDE cache takes a rwlock and may malloc (DwarfFDECache,
+// written after a linear .eh_frame scan), which a handler must never do.
+// It is not reached: the walker steps libunwind only from a pc whose FDE
+// cfi_reader.cc found through the module's .eh_frame_hdr table, and
+// libunwind, given the same module by _dl_find_object, finds it there too;
+// it scans and caches only for modules without that table.
 #include "profiler/unwinding/unwind_dwarf.h"
 
 #include <libunwind.h>
