@@ -80,11 +80,9 @@ inline constexpr size_t BypassIndex(LibcallId id) { return static_cast<size_t>(i
 inline constexpr size_t BypassIndex(RedirectedForwarder f) {
   return static_cast<size_t>(LibcallId::kCount) + static_cast<size_t>(f);
 }
-inline uintptr_t LibcallBypassAt(size_t index) {  // signal-safe
-  return g_libcall_bypass[index].load(std::memory_order_relaxed);
+inline bool LibcallEnabled(LibcallId id) {  // signal-safe
+  return g_libcall_bypass[BypassIndex(id)].load(std::memory_order_relaxed) == 0;
 }
-inline uintptr_t LibcallBypass(LibcallId id) { return LibcallBypassAt(BypassIndex(id)); }
-inline bool LibcallEnabled(LibcallId id) { return LibcallBypass(id) == 0; }  // signal-safe
 
 // Applies "all", "none" or a comma list of names. Unknown names are listed in
 // *unknown (comma-separated) and ignored; the valid ones still apply.

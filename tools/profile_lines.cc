@@ -111,13 +111,9 @@ int AddSourceLines(Profile* profile, const std::string& debug_root) {
     if (source.empty()) continue;
     const std::string symbol = symbol_of[l.line(0).function_id()];
     l.clear_line();
-    for (const SourceFrame& frame : source) {
-      // The outermost frame is the symbol's function; an inlined one the
-      // tables cannot name keeps the symbol's name, with its own line.
-      const std::string& name =
-          &frame == &source.back() || frame.function.empty() ? symbol : frame.function;
+    for (const SourceFrame& frame : LocationFrames(symbol, source)) {
       auto* line = l.add_line();
-      line->set_function_id(interner.FunctionId(name, frame.file));
+      line->set_function_id(interner.FunctionId(frame.function, frame.file));
       line->set_line(frame.line);
     }
     module.gained = true;

@@ -189,6 +189,16 @@ struct LineTables::Session {
   }
 };
 
+std::vector<SourceFrame> LocationFrames(const std::string& symbol,
+                                        const std::vector<SourceFrame>& source) {
+  if (source.empty()) return {SourceFrame{symbol, "", 0}};
+  std::vector<SourceFrame> frames = source;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    if (i + 1 == frames.size() || frames[i].function.empty()) frames[i].function = symbol;
+  }
+  return frames;
+}
+
 bool LineTables::Available() { return LoadedLibdw().ok(); }
 
 std::vector<std::string> LineTables::DebugFileCandidates(const std::string& path,

@@ -25,6 +25,15 @@ struct SourceFrame {
   int64_t line = 0;  // 0 where the tables say nothing
 };
 
+// The lines a profile location shows for an address in the function the
+// symbol table names `symbol`, where the line tables found `source`
+// (innermost first, as Lookup returns it): each inlined function at its
+// line (named `symbol` where the tables name none: its line is still
+// right), then `symbol` itself at the outermost frame's file and line. One
+// frame, without file or line, when `source` is empty.
+std::vector<SourceFrame> LocationFrames(const std::string& symbol,
+                                        const std::vector<SourceFrame>& source);
+
 class LineTables {
  public:
   // The line tables of the ELF file at `path`, or of its debug file, looked

@@ -205,15 +205,9 @@ class ProfileBuilder {
     if (mapping_id != 0) used_mappings_.insert(mapping_id);
     // Function() adds to p_.function and the string table only, so `l`
     // stays valid.
-    for (size_t i = 0; i + 1 < source.size(); ++i) {
-      // An inlined function the tables could not name still gets a frame:
-      // the line is right even where the name is missing.
-      const std::string& inlined = source[i].function.empty() ? name : source[i].function;
-      l.line.push_back({.function_id = Function(inlined, source[i].file), .line = source[i].line});
+    for (const SourceFrame& f : LocationFrames(name, source)) {
+      l.line.push_back({.function_id = Function(f.function, f.file), .line = f.line});
     }
-    const std::string file = source.empty() ? "" : source.back().file;
-    const int64_t line = source.empty() ? 0 : source.back().line;
-    l.line.push_back({.function_id = Function(name, file), .line = line});
     return id;
   }
 

@@ -47,6 +47,24 @@ TEST(LineReadingTest, DebuglinkNameAndWhereItsFileMayBe) {
             (std::vector<std::string>{"/a/.debug/b", "/dbg/a/b"}));
 }
 
+// What a location shows: inlined frames innermost first (an unnamed one
+// under the symbol's name), the symbol last; the symbol alone without lines.
+TEST(LineReadingTest, LocationFramesNameEveryFrame) {
+  const std::vector<SourceFrame> none = LocationFrames("outer", {});
+  ASSERT_EQ(none.size(), 1u);
+  EXPECT_EQ(none[0].function, "outer");
+  EXPECT_EQ(none[0].file, "");
+  const std::vector<SourceFrame> f =
+      LocationFrames("outer", {{"inner", "a.c", 3}, {"", "b.c", 5}, {"", "c.c", 9}});
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_EQ(f[0].function, "inner");
+  EXPECT_EQ(f[1].function, "outer");  // inlined, unnamed by the tables
+  EXPECT_EQ(f[1].line, 5);
+  EXPECT_EQ(f[2].function, "outer");
+  EXPECT_EQ(f[2].file, "c.c");
+  EXPECT_EQ(f[2].line, 9);
+}
+
 // The compressed library, loaded: plugin_burn's address resolved under each
 // reading mode.
 class LineReadingModes : public ::testing::Test {
