@@ -50,7 +50,8 @@ void ReresolveNextSymbolsForTest(void* (*lookup)(const char*));
 // table (exec*). Not async-signal-safe.
 void* ResolveNext(const char* name);
 
-extern NextSymbols g_next_symbols;
+// (Named for assembly: the entry stubs of entry_stubs.h load it.)
+extern NextSymbols g_next_symbols asm("lcprof_next_symbols");
 extern std::atomic<bool> g_next_resolved;
 
 // The table, resolved on first use. Inline: every wrapper reads it.

@@ -56,7 +56,7 @@ struct ThreadState {
   int depth;                            // program handlers running (signal_guard.h)
   uintptr_t current_g;                  // the G the thread runs, 0: the thread itself
 };
-// (Named for assembly: ClearRecordZero reaches it by its GOT slot.)
+// (Named for assembly: the entry stubs of entry_stubs.h reach it by its GOT slot.)
 extern __thread ThreadState t_libcall_state asm("lcprof_libcall_state")
     __attribute__((tls_model("initial-exec")));
 
@@ -123,7 +123,8 @@ inline bool Enter(Record& r, uintptr_t fn, uintptr_t pc, uintptr_t sp, uintptr_t
   return true;
 }
 
-// The wrappers' hot path: true when the thread runs its own code (depth 0)
+// The hand-written wrappers' hot path (scope.h; the entry stubs make the
+// same test in assembly): true when the thread runs its own code (depth 0)
 // and no record is in force there, i.e. when the call may publish
 // records[0] without any of Enter's checks. One branch on two TLS words;
 // everything else (nesting, a stale record to take over, program signal
@@ -142,21 +143,6 @@ inline void Leave(Record& r, bool recorded) {
     std::atomic_signal_fence(std::memory_order_seq_cst);
     SpOf(r).store(0, std::memory_order_relaxed);
   }
-}
-
-// Leave for a record published in records[0] on the hot path (forwarder.h),
-// written in assembly only so that the compiler keeps no register across
-// the wrapped call for it: the TLS offset is loaded again from the GOT after
-// the call instead of being saved in a callee-saved register (a push, a pop
-// and a stack adjustment per call). A compiler barrier, like Leave's fence.
-inline void ClearRecordZero() {
-  uintptr_t offset;
-  asm volatile(
-      "mov lcprof_libcall_state@GOTTPOFF(%%rip), %0\n\t"
-      "movq $0, %%fs:%c1(%0)"
-      : "=&r"(offset)
-      : "i"(offsetof(ThreadState, records) + offsetof(Record, sp))
-      : "memory");
 }
 
 // Reader side: a consistent copy of the record, or sp == 0 when none is in force.

@@ -29,14 +29,14 @@ using lcprof::libcall::Next;
 
 #define LCPROF_EXPORT extern "C" __attribute__((visibility("default")))
 
-// The forwarders: an entry stub per exported name (entry_stubs.h), which
-// jumps to the real function when the call is not selected, and otherwise to
-// one recording body (forwarder.h) shared by the interposer and the API
-// function. The stubs are emitted from inside EmitEntryStubs (never called;
-// see LCPROF_ENTRY_STUB_ASM).
+// The forwarders: an entry stub per exported name (entry_stubs.h), the
+// whole common path in assembly, and one cold body (forwarder.h) shared by
+// the interposer and the API function, which the stubs jump to for
+// everything else. The stubs are emitted from inside EmitEntryStubs (never
+// called; see LCPROF_ENTRY_STUB_ASM).
 #define LCPROF_DEFINE_FORWARDER_BODY(ret, name, params, args)                      \
   extern "C" __attribute__((visibility("hidden"))) ret lcprof_body_##name params { \
-    LCPROF_RECORDING_BODY(ret, LibcallId::k_##name, name, args)                    \
+    LCPROF_COLD_BODY(LibcallId::k_##name, name, args)                              \
   }
 LCPROF_FORWARDED_CALLS(LCPROF_DEFINE_FORWARDER_BODY)
 #undef LCPROF_DEFINE_FORWARDER_BODY
@@ -45,7 +45,7 @@ LCPROF_FORWARDED_CALLS(LCPROF_DEFINE_FORWARDER_BODY)
 // own real function.
 #define LCPROF_DEFINE_REDIRECTED_BODY(ret, symbol, field, plain, params, args)      \
   extern "C" __attribute__((visibility("hidden"))) ret lcprof_body_##field params { \
-    LCPROF_RECORDING_BODY(ret, LibcallId::k_##plain, field, args)                   \
+    LCPROF_COLD_BODY(LibcallId::k_##plain, field, args)                             \
   }
 LCPROF_REDIRECTED_FORWARDERS(LCPROF_DEFINE_REDIRECTED_BODY)
 #undef LCPROF_DEFINE_REDIRECTED_BODY
@@ -54,14 +54,16 @@ namespace {
 
 [[gnu::used]] void EmitEntryStubs() {
   using lcprof::libcall::BypassIndex;
-#define LCPROF_EMIT_STUBS(ret, name, params, args)                                   \
-  LCPROF_ENTRY_STUB_ASM(name, BypassIndex(LibcallId::k_##name), lcprof_body_##name); \
-  LCPROF_ENTRY_STUB_ASM(lcprof_##name, BypassIndex(LibcallId::k_##name), lcprof_body_##name);
+#define LCPROF_EMIT_STUBS(ret, name, params, args)                                         \
+  LCPROF_ENTRY_STUB_ASM(name, BypassIndex(LibcallId::k_##name), name, LibcallId::k_##name, \
+                        lcprof_body_##name);                                               \
+  LCPROF_ENTRY_STUB_ASM(lcprof_##name, BypassIndex(LibcallId::k_##name), name,             \
+                        LibcallId::k_##name, lcprof_body_##name);
   LCPROF_FORWARDED_CALLS(LCPROF_EMIT_STUBS)
 #undef LCPROF_EMIT_STUBS
 #define LCPROF_EMIT_REDIRECTED_STUB(ret, symbol, field, plain, params, args)                  \
   LCPROF_ENTRY_STUB_ASM(symbol, BypassIndex(lcprof::libcall::RedirectedForwarder::k_##field), \
-                        lcprof_body_##field);
+                        field, LibcallId::k_##plain, lcprof_body_##field);
   LCPROF_REDIRECTED_FORWARDERS(LCPROF_EMIT_REDIRECTED_STUB)
 #undef LCPROF_EMIT_REDIRECTED_STUB
 }

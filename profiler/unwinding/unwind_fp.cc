@@ -47,12 +47,10 @@ namespace {
 
 // Where the return address sits when the interrupted pc has no frame of its
 // own yet (or any more): bytes from sp, or -1 when rbp is its frame base.
-// A wrapper's entry stub (libcall/entry_stubs.h) pushes nothing at all.
 // Reads the code at pc and, on the same page, the byte before it: only for a
 // pc inside a loaded module (a pc the thread was executing there is mapped;
 // anything else, a JIT's or a corrupt context's, is not read).
-int FramelessReturnSlot(uintptr_t pc) {
-  if (libcall::InEntryStub(pc)) return 0;  // a wrapper's entry stub never has a frame
+int FramelessReturnSlot(uintptr_t pc, uintptr_t sp, uintptr_t fp) {
   CodeModule module;
   if (!FindCodeModule(pc, &module) || pc + 4 > module.hi) return -1;
   const auto* code = reinterpret_cast<const uint8_t*>(pc);
@@ -62,6 +60,12 @@ int FramelessReturnSlot(uintptr_t pc) {
   const bool after_push = (pc & 0xfff) != 0 && code[-1] == 0x55;
   if (after_push && code[0] == 0x48 && code[1] == 0x89 && code[2] == 0xe5)
     return 8;  // mov %rsp,%rbp
+  // A wrapper's entry stub (libcall/entry_stubs.h) builds its frame right
+  // before its call and drops it right after (push and ret are above): from
+  // `mov %rsp,%rbp` to `pop %rbp` rbp equals sp, and everywhere else rbp is
+  // still the caller's, which never equals sp (the caller's frame record
+  // lies above the return address at sp).
+  if (libcall::InEntryStub(pc)) return fp == sp ? -1 : 0;
   return -1;
 }
 
@@ -72,7 +76,7 @@ int UnwindByFramePointers(const UnwindStart& start, StackBounds stack, uintptr_t
   int n = 0;
   uintptr_t floor = start.sp;
   if (start.ucontext != nullptr && max > 1) {
-    const int slot = FramelessReturnSlot(start.pc);
+    const int slot = FramelessReturnSlot(start.pc, start.sp, start.fp);
     uintptr_t ret = 0;
     if (slot >= 0 && StackWindow(stack, start.sp).ReadWord(start.sp + slot, &ret) &&
         !IsPseudoFrame(ret) && !stack.Contains(ret)) {

@@ -34,6 +34,11 @@ def summarise(runs):
                for r in paired if r["base"]["cpu_ns"] > 0]
         if cpu:
             cell["cpu_overhead"] = median(cpu)
+        # Per round, so that two rows can be compared run against run.
+        cell["wall_by_round"] = {r["round"]: r["outer"]["wall_ns"] / r["base"]["wall_ns"]
+                                 for r in paired if "round" in r}
+        cell["cpu_by_round"] = {r["round"]: r["outer"]["cpu_ns"] / r["base"]["cpu_ns"]
+                                for r in paired if "round" in r and r["base"]["cpu_ns"] > 0}
     profs = [r["prof"] for r in ok if r.get("prof")]
     bad = [p["profile_error"] for p in profs if "profile_error" in p]
     profs = [p for p in profs if "profile_error" not in p]

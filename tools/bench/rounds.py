@@ -41,6 +41,7 @@ def measure(cfg, wl, rows, budget):
             rundir = os.path.join(wdir, row["id"])
             m = run_one(cfg, wl, row, rundir)
             m["prof"] = analyse(wl, row, rundir, m)
+            m["round"] = rnd
             if cfg.keep:
                 os.rename(rundir, f"{rundir}.{rnd + 1}.{j}")
             else:
