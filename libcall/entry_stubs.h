@@ -23,11 +23,12 @@
 // to take over), a program signal handler running (signal depth > 0).
 //
 // What makes the stub valid for a call: every argument travels in a
-// register (at most six integer or pointer parameters) and the call is not
-// variadic, so the stub may use %rax, %r10 and %r11 as scratch and the real
+// register (at most six integer or pointer parameters), so the real
 // function sees the program's arguments as they were made; the stack
 // arguments of a wider call would be out of place after the stub's push.
-// ForwardableByStub checks this at compile time.
+// ForwardableByStub checks this at compile time. The stub's scratch
+// registers are %r10 and %r11, which no argument uses; %rax (a variadic
+// call's vector count) is left alone.
 //
 // Where these sit matters to the frame-pointer walker: the stubs lie in
 // their own section, and a pc inside one has its caller's return address
@@ -99,14 +100,14 @@ inline constexpr size_t kStubCurrentGOffset = offsetof(ThreadState, current_g);
       "cmpq $0, lcprof_next_symbols+%c1(%%rip)\n"                                                 \
       "je 2f\n"                                                                                   \
       "movq $1, %%fs:%c3+%c8(%%r10)\n"                                                            \
-      "mov %%fs:%c10(%%r10), %%rax\n"                                                             \
-      "mov %%rax, %%fs:%c3+%c4(%%r10)\n"                                                          \
-      "mov (%%rsp), %%rax\n"                                                                      \
-      "mov %%rax, %%fs:%c3+%c5(%%r10)\n"                                                          \
+      "mov %%fs:%c10(%%r10), %%r11\n"                                                             \
+      "mov %%r11, %%fs:%c3+%c4(%%r10)\n"                                                          \
+      "mov (%%rsp), %%r11\n"                                                                      \
+      "mov %%r11, %%fs:%c3+%c5(%%r10)\n"                                                          \
       "mov %%rbp, %%fs:%c3+%c6(%%r10)\n"                                                          \
       "movq $%c2, %%fs:%c3+%c7(%%r10)\n"                                                          \
-      "lea 8(%%rsp), %%rax\n"                                                                     \
-      "mov %%rax, %%fs:%c3+%c8(%%r10)\n"                                                          \
+      "lea 8(%%rsp), %%r11\n"                                                                     \
+      "mov %%r11, %%fs:%c3+%c8(%%r10)\n"                                                          \
       "push %%rbp\n"                                                                              \
       ".cfi_adjust_cfa_offset 8\n"                                                                \
       ".cfi_offset %%rbp, -16\n"                                                                  \
