@@ -188,15 +188,15 @@ struct ThreadStart {
 };
 
 // Runs the exit hook however the thread ends: return from the start routine,
-// pthread_exit or cancellation (both unwind through this frame).
-struct ExitHookGuard {
-  ~ExitHookGuard() {
-    lcprof::libcall::RunThreadExitHook();
-    // Retire the record: nothing may be walked from it once the thread's
-    // code is gone. (Later wrapped calls during teardown record afresh.)
-    lcprof::libcall::Leave(lcprof::libcall::ThisThreadRecord(), true);
-  }
-};
+// pthread_exit or cancellation. This file is built without exceptions
+// (lcprof_program_stack_sources), so pthread_cleanup_push is glibc's
+// setjmp-based form, which its forced unwind runs on the way past this frame.
+void ThreadExitCleanup(void*) {
+  lcprof::libcall::RunThreadExitHook();
+  // Retire the record: nothing may be walked from it once the thread's
+  // code is gone. (Later wrapped calls during teardown record afresh.)
+  lcprof::libcall::Leave(lcprof::libcall::ThisThreadRecord(), true);
+}
 
 int CreateThread(pthread_t* thread, const pthread_attr_t* attr, void* (*routine)(void*), void* arg);
 
@@ -210,8 +210,11 @@ extern "C" void* lcprof_thread_start(void* p) {
   delete static_cast<ThreadStart*>(p);
   lcprof::libcall::AdoptThreadMask(start.program_blocked);
   lcprof::libcall::RunThreadStartHook();
-  ExitHookGuard guard;
-  return start.routine(start.arg);
+  void* result;
+  pthread_cleanup_push(ThreadExitCleanup, nullptr);
+  result = start.routine(start.arg);
+  pthread_cleanup_pop(1);
+  return result;
 }
 
 namespace {

@@ -10,11 +10,14 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "profiler/base/cancellation.h"
+
 namespace lcprof {
 
 namespace {
 
 void WriteLine(const char* format, va_list ap) {
+  const CancellationHeld held;
   const int saved_errno = errno;
   char line[1024] = "lcprof: ";
   size_t used = strlen(line);

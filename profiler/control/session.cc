@@ -30,6 +30,7 @@
 
 #include "libcall/next_symbols.h"
 #include "libcall/thread_hooks.h"
+#include "profiler/base/cancellation.h"
 #include "profiler/base/log.h"
 #include "profiler/base/platform.h"
 #include "profiler/base/proc_maps.h"
@@ -324,6 +325,7 @@ std::once_flag g_atfork_once;
 }  // namespace
 
 bool StartProfiling(const Options& options, std::string* error) {
+  const CancellationHeld held;
   if (const char* refusal = ThisProcessRefusal()) {
     *error = refusal;
     return false;
@@ -335,6 +337,7 @@ bool StartProfiling(const Options& options, std::string* error) {
 }
 
 bool StopProfiling(StopReport* report, std::string* error) {
+  const CancellationHeld held;
   std::lock_guard<std::mutex> lock(g_mutex);
   return StopLocked(report, error);
 }
@@ -342,6 +345,7 @@ bool StopProfiling(StopReport* report, std::string* error) {
 pid_t ProfilingProcess() { return g_session_pid.load(std::memory_order_acquire); }
 
 bool WithRunningSession(const std::function<void(const SessionView&)>& fn) {
+  const CancellationHeld held;
   std::lock_guard<std::mutex> lock(g_mutex);
   if (g_session == nullptr || g_session_pid.load(std::memory_order_relaxed) != getpid()) {
     return false;

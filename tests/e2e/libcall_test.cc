@@ -5,6 +5,7 @@
 // running inside exit(). Their shares must match the truth the program
 // measures with CLOCK_THREAD_CPUTIME_ID.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <sstream>
@@ -179,6 +180,32 @@ TEST(LibcallTest, EveryWrappedCallIsTransparent) {
   EXPECT_EQ(profiled.out, plain.out);
   EXPECT_EQ(profiled.err, plain.err);
   EXPECT_TRUE(FileExists(dir.File("t.pb.gz")));
+}
+
+// Debian's python3 ends a daemon thread that is still running at exit
+// with pthread_exit, which unwinds through lcprof's thread start routine.
+// Before lcprof's frames lost their personality routine, that unwind ran
+// lcprof's private C++ runtime on libgcc's context and the program died of
+// SIGSEGV at exit (docs/architecture.md, "Linking").
+TEST(LibcallTest, PythonDaemonThreadAtExitKeepsTheExitStatus) {
+  if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/python3";
+  const std::string script =
+      "import threading, time\n"
+      "def spin():\n"
+      "    while True: time.sleep(0.001)\n"
+      "threading.Thread(target=spin, daemon=True).start()\n"
+      "time.sleep(0.05)\n"
+      "print('done')\n";
+  RunResult plain = RunProgram({"/usr/bin/python3", "-c", script});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  TempDir dir;
+  for (int i = 0; i < 3; ++i) {  // the crash needed the daemon thread to be past its sleep
+    RunResult profiled =
+        RunProgram({"/usr/bin/python3", "-c", script},
+                   {{"LD_PRELOAD", LCPROF_LIB_PATH}, {"LCPROF_OUT", dir.File("p.pb.gz")}});
+    EXPECT_EQ(profiled.exit_code, 0) << profiled.err;
+    EXPECT_EQ(profiled.out, plain.out);
+  }
 }
 
 TEST(LibcallTest, ProgramThatResetsSigprofIsNeitherKilledNorDeceived) {

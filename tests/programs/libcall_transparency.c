@@ -26,6 +26,28 @@ static void* thread_main(void* arg) { return arg; }
 static void on_usr2(int sig) { (void)sig; }
 static void exit_note(void) { printf("atexit ran\n"); }
 
+/* A thread cancelled while blocked in a wrapped call: the cancellation
+ * unwinds libc's read and then the wrapper's frame (its CFI), and runs the
+ * thread's cleanup handler. */
+static int cancel_pipe[2];
+static void cancel_cleanup(void* arg) { printf("cleanup ran after %s\n", (const char*)arg); }
+/* And one that ends itself with pthread_exit: the same unwind, through the
+ * thread start routine lcprof's pthread_create puts under every thread. */
+static void* exiting_thread(void* arg) {
+  pthread_cleanup_push(cancel_cleanup, "pthread_exit");
+  pthread_exit(arg);
+  pthread_cleanup_pop(0);
+  return NULL;
+}
+static void* blocked_reader(void* arg) {
+  char c;
+  (void)arg;
+  pthread_cleanup_push(cancel_cleanup, "read");
+  SHOW(read(cancel_pipe[0], &c, 1)); /* never returns: cancelled */
+  pthread_cleanup_pop(0);
+  return NULL;
+}
+
 int main(void) {
   char buf[16];
   int p[2];
@@ -131,6 +153,15 @@ int main(void) {
   SHOW(pthread_create(&t, &attr, thread_main, (void*)42));
   SHOW(pthread_join(t, &result));
   printf("thread returned %ld\n", (long)result);
+  SHOW(pipe(cancel_pipe));
+  SHOW(pthread_create(&t, NULL, blocked_reader, NULL));
+  SHOW(usleep(20000));
+  SHOW(pthread_cancel(t));
+  SHOW(pthread_join(t, &result));
+  printf("thread %s\n", result == PTHREAD_CANCELED ? "cancelled" : "not cancelled");
+  SHOW(pthread_create(&t, NULL, exiting_thread, (void*)43));
+  SHOW(pthread_join(t, &result));
+  printf("thread exited with %ld\n", (long)result);
   SHOW(*__errno_location() == 0);
   atexit(exit_note);
   fflush(stdout);
