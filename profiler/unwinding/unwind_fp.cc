@@ -61,10 +61,10 @@ int FramelessReturnSlot(uintptr_t pc, uintptr_t sp, uintptr_t fp) {
   if (after_push && code[0] == 0x48 && code[1] == 0x89 && code[2] == 0xe5)
     return 8;  // mov %rsp,%rbp
   // A wrapper's entry stub (libcall/entry_stubs.h) builds its frame right
-  // before its call and drops it right after (push and ret are above): from
-  // `mov %rsp,%rbp` to `pop %rbp` rbp equals sp, and everywhere else rbp is
-  // still the caller's, which never equals sp (the caller's frame record
-  // lies above the return address at sp).
+  // before its call and drops it right after (its push, mov and ret are
+  // matched above): after `mov %rsp,%rbp` and up to `pop %rbp` rbp equals
+  // sp; everywhere else rbp is still the caller's, which never equals sp
+  // (the caller's frame record lies above the return address at sp).
   if (libcall::InEntryStub(pc)) return fp == sp ? -1 : 0;
   return -1;
 }

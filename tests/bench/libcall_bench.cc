@@ -60,29 +60,6 @@ void BM_GetpidWrapped(benchmark::State& state) {
 }
 BENCHMARK(BM_GetpidWrapped);
 
-void BM_MutexLockUnlockDirect(benchmark::State& state) {
-  auto lock = LibcFunction<int (*)(pthread_mutex_t*)>("pthread_mutex_lock");
-  auto unlock = LibcFunction<int (*)(pthread_mutex_t*)>("pthread_mutex_unlock");
-  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
-  for (auto _ : state) {
-    lock(&m);
-    unlock(&m);
-  }
-}
-BENCHMARK(BM_MutexLockUnlockDirect);
-
-void BM_MutexLockUnlockWrapped(benchmark::State& state) {
-  Label(state);
-  auto lock = Opaque(&lcprof_pthread_mutex_lock);
-  auto unlock = Opaque(&lcprof_pthread_mutex_unlock);
-  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
-  for (auto _ : state) {
-    lock(&m);
-    unlock(&m);
-  }
-}
-BENCHMARK(BM_MutexLockUnlockWrapped);
-
 // The floor of any wrapper that regains control after the call (as the
 // contract's rule 3 requires, to clear the record): one more call level,
 // with no record at all: `sub $8,%rsp; call *real; add $8,%rsp; ret`.
@@ -113,21 +90,6 @@ asm(".text\n"
     "  .cfi_adjust_cfa_offset -8\n"
     "  ret\n"
     "  .cfi_endproc\n");
-
-void BM_MutexLockUnlockCallLevelOnly(benchmark::State& state) {
-  bench_real_lock =
-      reinterpret_cast<void*>(LibcFunction<int (*)(pthread_mutex_t*)>("pthread_mutex_lock"));
-  bench_real_unlock =
-      reinterpret_cast<void*>(LibcFunction<int (*)(pthread_mutex_t*)>("pthread_mutex_unlock"));
-  auto lock = Opaque(&bench_call_level_lock);
-  auto unlock = Opaque(&bench_call_level_unlock);
-  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
-  for (auto _ : state) {
-    lock(&m);
-    unlock(&m);
-  }
-}
-BENCHMARK(BM_MutexLockUnlockCallLevelOnly);
 
 // The figure the wrapper is judged by, measured so that this VM's drifting
 // CPU speed (it moves by 10% within a minute) cannot bias it: blocks of
